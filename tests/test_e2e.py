@@ -1,0 +1,88 @@
+"The issue's 'done when': a 60 s film from the CLI, checked by measurement."
+import json, re, subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+import numpy as np
+import pytest
+from conftest import ROOT, run_cli
+from aistudio import media
+
+@pytest.fixture(scope='module')
+def film60(tmp_path_factory):
+    out = tmp_path_factory.mktemp('e2e') / 'lighthouse'
+    r = run_cli('make', 'a lighthouse keeper befriends a storm', '--seconds', '60', '--out', out, '--progress', 'log')
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out
+
+def frame_at(path, t, w, h):
+    raw = subprocess.run([media.ffmpeg_exe(), '-v', 'error', '-ss', f'{t:.3f}', '-i', str(path), '-frames:v', '1',
+                          '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(h, w, 3)
+
+@pytest.mark.slow
+def test_sixty_second_film_streams_duration_loudness(film60):
+    rep = json.loads((film60 / 'report.json').read_text())
+    p = media.probe(film60 / 'film.mp4')
+    assert p['video']['codec'] == 'h264' and p['audio']['codec'] == 'aac', p
+    assert (p['video']['width'], p['video']['height']) == (1280, 720)
+    assert abs(rep['planned_duration'] - 60) < 0.5
+    assert abs(p['duration'] - rep['planned_duration']) <= 0.5, (p['duration'], rep['planned_duration'])
+    L = media.loudness(film60 / 'film.mp4')
+    assert abs(L['integrated'] - (-14)) <= 1.0, L
+    assert L['true_peak'] <= -0.9, L
+
+@pytest.mark.slow
+def test_sixty_second_film_subtitles_burned_and_matching(film60):
+    from aistudio.subtitle import parse_srt
+    from aistudio.film import film_from_json
+    film = film_from_json((film60 / 'film.json').read_text())
+    cues = parse_srt((film60 / 'film.srt').read_text())
+    words = ' '.join(c.text.replace('\n', ' ') for c in cues).split()
+    spoken = ' '.join(l.text for _, _, l in film.lines()).split()
+    assert words == spoken
+    assert (film60 / 'film.vtt').read_text().startswith('WEBVTT')
+    # burned in: the bottom band of a frame during a cue has more outlined white text than the same shot just before it
+    cue = max(cues, key=lambda c: c.end - c.start)
+    rep = json.loads((film60 / 'report.json').read_text())
+    scene = next(s for s in rep['scenes'] if s['start'] <= cue.start < s['start'] + s['duration'])
+    quiet = [t for t in np.arange(scene['start'] + 0.45, cue.start, 0.1) if not any(c.start - 0.05 <= t <= c.end + 0.05 for c in cues)]
+    assert quiet, 'no subtitle-free moment in the scene to compare with'
+    def text_pixels(t):
+        band = frame_at(film60 / 'film.mp4', t, 1280, 720)[560:, :, :].astype(int)
+        white = (band.min(axis=2) > 225)
+        dark = np.zeros_like(white); dark[:, 2:] = band[:, :-2].max(axis=2) < 40
+        return int((white & dark).sum() + (white & np.roll(dark, -4, axis=1)).sum())
+    assert text_pixels((cue.start + cue.end) / 2) > text_pixels(quiet[-1]) + 50
+
+@pytest.mark.slow
+def test_sixty_second_film_page_and_outputs(film60):
+    for name in ('film.mp4', 'film.json', 'screenplay.fountain', 'film.srt', 'film.vtt', 'storyboard.png', 'page/index.html', 'report.json'):
+        assert (film60 / name).is_file(), name
+    page = film60 / 'page' / 'index.html'
+    refs = []
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            for k, v in attrs:
+                if k in ('src', 'href', 'poster') and v and not re.match(r'^(https?:|mailto:|#|javascript:)', v): refs.append(v)
+    P().feed(page.read_text())
+    assert refs and all((page.parent / r).is_file() for r in refs), refs
+    html = page.read_text()
+    assert '<track' in html and 'captions' in html
+    rep = json.loads((film60 / 'report.json').read_text())
+    assert rep['timings'] and 'hits' in rep['cache']
+
+def test_rerun_makes_nothing_and_edit_remakes_only_that_line(small_run):
+    from aistudio.pipeline import make_film
+    from aistudio.film import film_from_json
+    r2 = make_film('a lighthouse keeper befriends a storm', profile='test', seconds=12, out=small_run.run_dir, progress='none',
+                   settings_path=ROOT / 'settings.ini')
+    assert r2.report['cache']['misses'] == {}, r2.report['cache']
+    assert (r2.run_dir / 'film.mp4').read_bytes() == (small_run.run_dir / 'film.mp4').read_bytes()
+    film = film_from_json((small_run.run_dir / 'film.json').read_text())
+    i, j, ln = film.lines()[0]
+    ln.text = 'Something else entirely, said with feeling.'
+    r3 = make_film(film=film, profile='test', out=small_run.run_dir, progress='none', settings_path=ROOT / 'settings.ini')
+    m = r3.report['cache']['misses']
+    assert m.get('voice') == 1 and m.get('compose') == 1 and m.get('mix') == 1 and m.get('mux') == 1, m
+    assert 'paint' not in m and 'score' not in m or m.get('score') == 1, m
+    assert 'Something else entirely' in (r3.run_dir / 'film.srt').read_text()
