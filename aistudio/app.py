@@ -41,7 +41,7 @@ class StudioModel(traitlets.HasTraits):
         finally:
             self.busy = False
 
-# %% ../nbs/22_app.ipynb #287ed8b6
+# %% ../nbs/22_app.ipynb #97b44c72
 class StudioApp(widgets.VBox):
     "The studio view: controls linked to a `StudioModel`, a Make button, progress, messages and a video preview."
     def __init__(self, model: StudioModel | None = None):
@@ -56,7 +56,7 @@ class StudioApp(widgets.VBox):
         self.button = w.Button(description='Make film', button_style='primary', icon='film')
         self._status, self._out, self._preview = w.Label(), w.Output(), w.Box()
         for a, b in [(self._phrase, 'phrase'), (self._profile, 'profile'), (self._aspect, 'aspect'), (self._seconds, 'seconds'), (self._seed, 'seed')]:
-            t.link((a, 'value'), (self.model, b))
+            t.link((self.model, b), (a, 'value'))
         t.dlink((self.model, 'status'), (self._status, 'value'))
         t.dlink((self.model, 'busy'), (self.button, 'disabled'))
         self.progress = WidgetProgress(display_now=False)

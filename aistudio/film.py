@@ -195,7 +195,7 @@ def sample_film() -> Film:
                       [Shot('close', 'an old woman and a cloud share the light', 6.0)],
                       [Line('STORM', 'Only the wind, keeper. Only a friend.', '', 'tenderness')], ['MARA', 'STORM'])]))
 
-# %% ../nbs/03_film.ipynb #387483b2
+# %% ../nbs/03_film.ipynb #8783c1b9
 _SCENE_RE = re.compile(r'^(?:\.(?!\.)|(?:INT|EXT|EST|INT\.?/EXT|I/E)[. ])', re.I)
 _NOTE_RE = re.compile(r'^\[\[aistudio (\w+) (.*)\]\]$')
 
@@ -203,7 +203,7 @@ def _note(kind, obj): return f"[[aistudio {kind} {json.dumps(to_plain(obj), ensu
 
 def film_to_fountain(film: Film) -> str:
     "The film as a Fountain screenplay (extra data in `[[aistudio ...]]` notes)."
-    meta = {k: getattr(film, k) for k in ('genre', 'mood', 'palette', 'aspect', 'fps', 'seed', 'phrase')}
+    meta = {k: getattr(film, k) for k in ('title', 'logline', 'genre', 'mood', 'palette', 'aspect', 'fps', 'seed', 'phrase')}
     out = [f'Title: {film.title}', 'Credit: Written by', 'Author: aistudio']
     if film.logline: out.append(f'Logline: {film.logline}')
     out += ['', _note('film', meta), '']
@@ -222,7 +222,7 @@ def film_to_fountain(film: Film) -> str:
 def film_from_fountain(text: str, title: str = 'Untitled') -> Film:
     "Read a Fountain screenplay into a validated `Film`."
     text = text.lstrip('\ufeff').replace('\r\n', '\n').replace('\r', '\n')
-    text = re.sub(r'/\*.*?\*/', '', text, flags=re.S)
+    text = re.sub(r'(\[\[.*?\]\])|/\*.*?\*/', lambda m: m.group(1) or '', text, flags=re.S)  # boneyard, but never inside notes
     lines = text.split('\n')
     film, chars, scenes, i = {'title': title}, {}, [], 0
     if lines and re.match(r'^\w[\w ]*:', lines[0]):

@@ -13,8 +13,8 @@ def run_cli(*args, cwd=None, timeout=900):
 
 @pytest.fixture(scope='session')
 def small_run(tmp_path_factory):
-    "One real 12-second film made with the tiny `test` profile, shared by the tests that only read it."
+    "One real 20-second film made with the tiny `test` profile, shared by the tests that only read it."
     from aistudio.pipeline import make_film
     out = tmp_path_factory.mktemp('small') / 'run'
-    return make_film('a lighthouse keeper befriends a storm', profile='test', seconds=12, out=out, progress='none',
+    return make_film('a lighthouse keeper befriends a storm', profile='test', seconds=20, out=out, progress='none',
                      settings_path=ROOT / 'settings.ini')

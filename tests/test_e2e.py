@@ -74,7 +74,7 @@ def test_sixty_second_film_page_and_outputs(film60):
 def test_rerun_makes_nothing_and_edit_remakes_only_that_line(small_run):
     from aistudio.pipeline import make_film
     from aistudio.film import film_from_json
-    r2 = make_film('a lighthouse keeper befriends a storm', profile='test', seconds=12, out=small_run.run_dir, progress='none',
+    r2 = make_film('a lighthouse keeper befriends a storm', profile='test', seconds=20, out=small_run.run_dir, progress='none',
                    settings_path=ROOT / 'settings.ini')
     assert r2.report['cache']['misses'] == {}, r2.report['cache']
     assert (r2.run_dir / 'film.mp4').read_bytes() == (small_run.run_dir / 'film.mp4').read_bytes()
