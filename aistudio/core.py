@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['AistudioError', 'InputError', 'SettingsError', 'MissingExtraError', 'BackendError', 'require', 'clean_text',
-           'slugify', 'to_plain', 'stable_hash', 'file_sha256', 'atomic_path', 'atomic_write']
+__all__ = ['FILE_MODE', 'AistudioError', 'InputError', 'SettingsError', 'MissingExtraError', 'BackendError', 'require',
+           'clean_text', 'slugify', 'to_plain', 'stable_hash', 'file_sha256', 'atomic_path', 'atomic_write']
 
 # %% ../nbs/00_core.ipynb #9968600c
 class AistudioError(Exception):
@@ -85,7 +85,12 @@ def file_sha256(path, bufsize: int = 1 << 20) -> str:
         while chunk := f.read(bufsize): h.update(chunk)
     return h.hexdigest()
 
-# %% ../nbs/00_core.ipynb #058bf37b
+# %% ../nbs/00_core.ipynb #37616ace
+def _umask() -> int:
+    m = os.umask(0); os.umask(m); return m
+
+FILE_MODE = 0o666 & ~_umask()  # what `open()` would give a new file; temporary files start private (0600)
+
 @contextmanager
 def atomic_path(dest, suffix: str = ''):
     "Yield a temporary path beside `dest`; on success it is fsynced and renamed to `dest`, on error removed."
@@ -95,6 +100,7 @@ def atomic_path(dest, suffix: str = ''):
     try:
         yield tmp
         with open(tmp, 'rb+') as f: os.fsync(f.fileno())
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, dest)
     finally:
         if tmp.exists(): tmp.unlink()

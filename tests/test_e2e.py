@@ -86,3 +86,15 @@ def test_rerun_makes_nothing_and_edit_remakes_only_that_line(small_run):
     assert m.get('voice') == 1 and m.get('compose') == 1 and m.get('mix') == 1 and m.get('mux') == 1, m
     assert 'paint' not in m and 'score' not in m or m.get('score') == 1, m
     assert 'Something else entirely' in (r3.run_dir / 'film.srt').read_text()
+
+@pytest.mark.parametrize('aspect, size', [('9:16', (360, 640)), ('1:1', (360, 360))])
+def test_portrait_and_square_films(tmp_path, aspect, size):
+    from aistudio.pipeline import make_film
+    r = make_film('a paper boat sails a gutter river', profile='test', seconds=8, aspect=aspect, out=tmp_path / 'run',
+                  progress='none', settings_path=ROOT / 'settings.ini')
+    p = media.probe(r.video)
+    assert (p['video']['width'], p['video']['height']) == size
+    assert abs(p['duration'] - r.report['planned_duration']) <= 0.5
+    from PIL import Image
+    w, h = Image.open(r.run_dir / 'page' / 'poster.png').size
+    assert (w > h) == (size[0] > size[1]) and (w == h) == (size[0] == size[1])
