@@ -115,7 +115,7 @@ def figure_style(c: Character) -> dict:
     st['blobs'] = rng.uniform([-0.5, -0.3, 0.18, 0.15], [0.5, 0.25, 0.32, 0.26], size=(9, 4)).round(3).tolist()
     return st
 
-# %% ../nbs/11_visual.ipynb #ece4111c
+# %% ../nbs/11_visual.ipynb #d460ca52
 def _rgb(c) -> np.ndarray:
     if isinstance(c, str): return np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], np.float32) / 255
     return np.asarray(c, np.float32)
@@ -125,7 +125,7 @@ def _c8(c) -> tuple: return tuple(int(v) for v in np.clip(np.round(_rgb(c) * 255
 
 def _noise(rng, w: int, h: int, cells_x: int, cells_y: int) -> np.ndarray:
     "Smooth value noise in [0, 1], shape (h, w): a random grid resized bicubically."
-    g = Image.fromarray(rng.random((max(2, cells_y), max(2, cells_x))).astype(np.float32), 'F')
+    g = Image.fromarray(rng.random((max(2, cells_y), max(2, cells_x))).astype(np.float32))  # 2-D float32 -> mode 'F'
     return np.clip(np.asarray(g.resize((max(1, w), max(1, h)), Image.BICUBIC)), 0, 1)
 
 def _fractal(rng, w, h, cells, octaves=3) -> np.ndarray:
@@ -135,7 +135,7 @@ def _fractal(rng, w, h, cells, octaves=3) -> np.ndarray:
         out += amp * _noise(rng, w, h, k, max(2, round(k * h / max(w, 1)))); tot += amp; amp *= 0.5
     return out / tot
 
-def _L(a: np.ndarray) -> Image.Image: return Image.fromarray(np.clip(a * 255, 0, 255).astype(np.uint8), 'L')
+def _L(a: np.ndarray) -> Image.Image: return Image.fromarray(np.clip(a * 255, 0, 255).astype(np.uint8))
 
 def _ridge(rng, n: int, rough: float = 0.55, levels: int = 7) -> np.ndarray:
     "A 1-D mountain/rock profile in [0, 1] of length `n` (midpoint displacement)."
@@ -610,7 +610,7 @@ def _paint_layers(plan, W, H, rng, palette, weather: bool = False) -> _Ctx:
     if weather: _weather(ctx, W, H)
     return ctx
 
-# %% ../nbs/11_visual.ipynb #b4276ccb
+# %% ../nbs/11_visual.ipynb #17e71516
 @dataclass
 class ImageOutput:
     "A storyboard frame; `info` records what was drawn (setting, weather, figure boxes) for tests and reports."
@@ -666,7 +666,7 @@ class ProceduralPainter:
             img = Image.composite(img, Image.new('RGB', (W, H)), _L(v).resize((W, H), Image.BICUBIC))
         if self.grain:
             g = int(self.grain * 255)
-            grain = Image.fromarray(rng.integers(0, g + 1, (H, W), dtype=np.uint8), 'L')
+            grain = Image.fromarray(rng.integers(0, g + 1, (H, W), dtype=np.uint8))
             img = ImageChops.add(img, Image.merge('RGB', (grain,) * 3), offset=-g // 2)
         if callback: callback(total, total)
         info = {k: plan[k] for k in ('setting', 'weather', 'time', 'scale')}
