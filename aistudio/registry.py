@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 from .core import InputError, MissingExtraError
 
 # %% auto #0
-__all__ = ['STAGES', 'BACKENDS', 'EXECUTORS', 'Registry', 'register_backend', 'LocalExecutor', 'get_executor']
+__all__ = ['STAGES', 'BACKENDS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend', 'LocalExecutor', 'get_executor']
 
 # %% ../nbs/01_registry.ipynb #80808c35
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
@@ -70,7 +70,25 @@ def register_backend(stage: str, name: str, target=None):
     if stage not in BACKENDS: raise InputError(f"unknown stage {stage!r}; stages are: {', '.join(STAGES)}")
     return BACKENDS[stage].register(name, target)
 
-# %% ../nbs/01_registry.ipynb #ba791cb1
+# %% ../nbs/01_registry.ipynb #d5bbda4b
+class EmbeddedBackend:
+    "Base of backends with no weights: `from_pretrained(None, **options)` builds one; a model path is refused."
+    name, version, stage = 'embedded', '1', ''
+
+    @classmethod
+    def from_pretrained(cls, path_or_id=None, *, dtype=None, device=None, **options):
+        "The diffusers-style constructor; `dtype` and `device` are accepted for the common interface and ignored."
+        if path_or_id:
+            raise InputError(f"the {cls.name!r} {cls.stage} backend is embedded and has no model to load (got {path_or_id!r}); "
+                             f"leave {cls.stage}_model empty")
+        try: return cls(**options)
+        except TypeError: raise InputError(f"the {cls.name!r} {cls.stage} backend does not take {', '.join(sorted(options))}") from None
+
+    def params(self) -> dict:
+        "What changes this backend's output besides its call arguments (part of every cache key)."
+        return {'name': self.name, 'version': self.version}
+
+# %% ../nbs/01_registry.ipynb #b5e6c85e
 class LocalExecutor:
     "Run `fn` over items with local threads, processes, or serially; results come back in order."
     def __init__(self, kind: str = 'thread', workers: int = 2):
@@ -85,11 +103,13 @@ class LocalExecutor:
 
     def __repr__(self): return f"LocalExecutor({self.kind!r}, workers={self.workers})"
 
+# The pipeline hands executors closures over the run (its store, cache and backends), so the named executors must
+# accept any callable: threads (ffmpeg, onnxruntime and numpy release the GIL) or serial. A `LocalExecutor('process')`
+# is there for picklable work; engines that ship work elsewhere (Ray) register here with their own serialisation.
 EXECUTORS = {'thread': lambda workers=2: LocalExecutor('thread', workers),
-             'process': lambda workers=2: LocalExecutor('process', workers),
              'serial': lambda workers=1: LocalExecutor('serial', 1)}
 
 def get_executor(name: str = 'thread', workers: int = 2):
-    "An executor by name (`thread`, `process`, `serial`, or one registered in `EXECUTORS`)."
+    "An executor by name (`thread`, `serial`, or one registered in `EXECUTORS`)."
     if name not in EXECUTORS: raise InputError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
     return EXECUTORS[name](workers=workers)
