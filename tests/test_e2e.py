@@ -98,3 +98,38 @@ def test_portrait_and_square_films(tmp_path, aspect, size):
     from PIL import Image
     w, h = Image.open(r.run_dir / 'page' / 'poster.png').size
     assert (w > h) == (size[0] > size[1]) and (w == h) == (size[0] == size[1])
+
+PLAIN = """Title: Salt and Static
+Author: A Writer
+
+EXT. HARBOUR - DAWN
+
+Gulls wheel over the boats. JONAH mends a net.
+
+JONAH
+(quietly)
+She'll come back with the tide.
+
+INT. RADIO SHACK - NIGHT
+
+MAY
+Static again. Always static.
+
+JONAH
+Then we listen harder.
+"""
+
+def test_cli_films_a_plain_fountain_script_as_written(tmp_path):
+    (tmp_path / 'salt.fountain').write_text(PLAIN)
+    r = run_cli('make', '--script', tmp_path / 'salt.fountain', '--profile', 'test', '--out', tmp_path / 'run',
+                '--settings', ROOT / 'settings.ini', '--progress', 'none')
+    assert r.returncode == 0, r.stderr[-2000:]
+    from aistudio.film import film_from_json
+    film = film_from_json((tmp_path / 'run' / 'film.json').read_text())
+    assert film.title == 'Salt and Static'
+    assert [s.heading for s in film.scenes] == ['EXT. HARBOUR - DAWN', 'INT. RADIO SHACK - NIGHT']
+    assert [(l.speaker, l.text) for _, _, l in film.lines()] == [
+        ('JONAH', "She'll come back with the tide."), ('MAY', 'Static again. Always static.'), ('JONAH', 'Then we listen harder.')]
+    srt = (tmp_path / 'run' / 'film.srt').read_text()
+    assert srt.index('come back') < srt.index('Static again') < srt.index('listen harder')
+    assert abs(media.probe(tmp_path / 'run' / 'film.mp4')['duration'] - json.loads((tmp_path / 'run' / 'report.json').read_text())['planned_duration']) <= 0.5
