@@ -259,7 +259,7 @@ def _measure(raw: Path, cwd) -> dict:
     i, thresh, lra, tp = (float(v) for v in m.groups())
     return {'i': i, 'thresh': thresh, 'lra': lra, 'tp': tp}
 
-# %% ../nbs/16_edit.ipynb #e1579116
+# %% ../nbs/16_edit.ipynb #7dc1c9ed
 def _mix(self, dialogue, music, duration: float, out, *, loudness: float = -14.0, music_gain_db: float = -20.0,
          duck_db: float = 10.0, callback=None) -> Path:
     "Place `dialogue`, duck `music` under it, normalise to `loudness` LUFS (true peak <= -1 dBTP), write exactly `duration` s."
@@ -295,7 +295,7 @@ def _mix(self, dialogue, music, duration: float, out, *, loudness: float = -14.0
         meas = _measure(raw, wd)
         if meas['i'] == float('-inf') or meas['thresh'] <= -70: raise InputError("the mix is too quiet to measure")
         goal = -2.0 - loudness - 0.4          # a peak-to-loudness ratio that leaves room for a pure gain (1 dB to spare for AAC, 0.4 for the search)
-        lim, slope, src = meas['tp'], 1.0, mix
+        lim, slope, src = meas['tp'], 0.5, mix   # limiting also lowers the loudness: assume half of each step survives in the ratio
         for attempt in range(8):              # limit the original mix harder until its peak-to-loudness ratio fits
             h = meas['tp'] - meas['i']
             if h <= goal + 0.4: break
