@@ -252,7 +252,7 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
         return {'video': run.store.put(tmp)}, {}
     return run.stage('mux', [0], lambda _: run.cache.run('mux', fkey, mux))[0].outputs['video']
 
-# %% ../nbs/20_pipeline.ipynb #a15e06ec
+# %% ../nbs/20_pipeline.ipynb #a866234c
 def _link(src: Path, dest: Path):
     "Place `src` at `dest` atomically (hard link when possible, else copy)."
     from aistudio.core import atomic_path
@@ -282,17 +282,20 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
     def page(_):
         tmp_dir = rd / f'.page-{os.getpid()}-{threading.get_ident()}'
         shutil.rmtree(tmp_dir, ignore_errors=True)
-        out = pub(film, out_dir=tmp_dir, video=rd / 'film.mp4', poster=poster, vtt=rd / 'film.vtt', srt=rd / 'film.srt',
-                  downloads={'film.mp4': rd / 'film.mp4', 'film.srt': rd / 'film.srt', 'film.vtt': rd / 'film.vtt',
-                             'screenplay.fountain': rd / 'screenplay.fountain', 'film.json': rd / 'film.json',
-                             'storyboard.png': rd / 'storyboard.png'}, report=report)
+        try:
+            out = pub(film, out_dir=tmp_dir, video=rd / 'film.mp4', poster=poster, vtt=rd / 'film.vtt', srt=rd / 'film.srt',
+                      downloads={'film.mp4': rd / 'film.mp4', 'film.srt': rd / 'film.srt', 'film.vtt': rd / 'film.vtt',
+                                 'screenplay.fountain': rd / 'screenplay.fountain', 'film.json': rd / 'film.json',
+                                 'storyboard.png': rd / 'storyboard.png'}, report=report)
+        except BaseException:
+            shutil.rmtree(tmp_dir, ignore_errors=True); raise
         old = rd / f'.page-old-{os.getpid()}'
         if (rd / 'page').exists(): os.replace(rd / 'page', old)
         os.replace(tmp_dir, rd / 'page'); shutil.rmtree(old, ignore_errors=True)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #de1a5ca2
+# %% ../nbs/20_pipeline.ipynb #57a22735
 def make_film(phrase: str | None = None, *, script=None, film: Film | None = None, profile: str | None = None,
               settings_path=None, aspect: str | None = None, seconds: float | None = None, seed: int | None = None,
               out=None, progress='auto', **overrides) -> FilmResult:
@@ -313,7 +316,9 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
     try:
         if phrase is not None: film = _write(run, phrase, s.seconds, s.seed)
         else:
-            film.aspect, film.fps = (aspect or film.aspect if script is None else s.aspect), s.fps
+            if script is not None: film.aspect = s.aspect     # a screenplay file is filmed at the profile's (or --aspect's) aspect
+            elif aspect is not None: film.aspect = s.aspect   # a Film keeps its own aspect unless one is asked for
+            film.fps = s.fps
             if seed is not None: film.seed = s.seed
             film = validate(film)
         from aistudio.voice import cast_voices
