@@ -13,23 +13,23 @@ import numpy as np
 from .core import BackendError, InputError, atomic_path
 
 # %% auto #0
-__all__ = ['FONT_NAME', 'ffmpeg_exe', 'run_ffmpeg', 'probe', 'write_wav', 'read_wav', 'loudness', 'font_dir', 'font_path']
+__all__ = ['FONT_NAME', 'ffmpeg_exe', 'run_ffmpeg', 'ffmpeg_output', 'probe', 'write_wav', 'read_wav', 'loudness', 'font_dir',
+           'font_path']
 
-# %% ../nbs/06_media.ipynb #3638b725
+# %% ../nbs/06_media.ipynb #16f24488
 @lru_cache(maxsize=1)
 def ffmpeg_exe() -> str:
     "Path of the ffmpeg binary shipped in the imageio-ffmpeg wheel."
     import imageio_ffmpeg
     return imageio_ffmpeg.get_ffmpeg_exe()
 
-def run_ffmpeg(args, *, duration: float | None = None, callback=None, what: str = 'ffmpeg', cwd=None, input: bytes | None = None) -> str:
+def run_ffmpeg(args, *, duration: float | None = None, callback=None, what: str = 'ffmpeg', cwd=None) -> str:
     "Run ffmpeg with `args`; report progress (done, total) in milliseconds to `callback`; return stderr; raise `BackendError` on failure."
     cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-y']
-    if callback is not None and input is None: cmd += ['-progress', 'pipe:1', '-nostats']
+    if callback is not None: cmd += ['-progress', 'pipe:1', '-nostats']
     cmd += [str(a) for a in args]
-    if input is not None: cmd.remove('-nostdin')
-    if callback is None or input is not None:
-        r = subprocess.run(cmd, cwd=cwd, input=input, capture_output=True)
+    if callback is None:
+        r = subprocess.run(cmd, cwd=cwd, capture_output=True)
         err = r.stderr.decode('utf-8', 'replace')
         if r.returncode: raise BackendError(f"{what} failed (exit {r.returncode}): {err.strip()[-1500:]}")
         return err
@@ -46,6 +46,14 @@ def run_ffmpeg(args, *, duration: float | None = None, callback=None, what: str 
     if p.returncode: raise BackendError(f"{what} failed (exit {p.returncode}): {err.strip()[-1500:]}")
     if total: callback(total, total)
     return err
+
+def ffmpeg_output(args, *, input: bytes | None = None, what: str = 'ffmpeg') -> bytes:
+    "Run ffmpeg with `args` writing to `pipe:1`, optionally fed `input` on stdin; return what it wrote; raise `BackendError` on failure."
+    cmd = [ffmpeg_exe(), '-hide_banner', *([] if input is not None else ['-nostdin']), *map(str, args)]
+    r = subprocess.run(cmd, input=input, capture_output=True)
+    if r.returncode or not r.stdout:
+        raise BackendError(f"{what} failed (exit {r.returncode}): {r.stderr.decode('utf-8', 'replace').strip()[-800:] or 'no output'}")
+    return r.stdout
 
 # %% ../nbs/06_media.ipynb #429c7891
 _DUR = re.compile(r'Duration: (\d+):(\d+):(\d+(?:\.\d+)?)')

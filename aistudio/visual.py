@@ -668,13 +668,10 @@ class ProceduralPainter(EmbeddedBackend):
         info = {k: plan[k] for k in ('setting', 'weather', 'time', 'scale')}
         return ImageOutput(img, dict(info, figures=boxes))
 
-# %% ../nbs/11_visual.ipynb #e99d2be7
+# %% ../nbs/11_visual.ipynb #abd99c9a
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    try: from aistudio.media import font_dir
-    except ImportError:
-        from font_roboto import font_directory
-        def font_dir(): return Path(font_directory)
-    return ImageFont.truetype(str(Path(font_dir()) / 'Roboto-Regular.ttf'), size)
+    from aistudio.media import font_path
+    return ImageFont.truetype(str(font_path('Regular')), size)
 
 def contact_sheet(images: list, labels: list, columns: int = 4, thumb_width: int = 480) -> Image.Image:
     "A grid of thumbnails, each labelled underneath, on a dark sheet."
