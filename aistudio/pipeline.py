@@ -90,7 +90,7 @@ def read_script(path) -> Film:
     if p.suffix.lower() in ('.fountain', '.spmd', '.txt', ''): return film_from_fountain(text, title=p.stem)
     raise InputError(f"{p.name}: unsupported screenplay type {p.suffix!r}; use .fountain, .txt or .json")
 
-# %% ../nbs/20_pipeline.ipynb #a3b0a989
+# %% ../nbs/20_pipeline.ipynb #f963e583
 @dataclass
 class FilmResult:
     film: Film
@@ -120,18 +120,25 @@ class _Run:
         self.progress.finish(name, self.cache.misses.get(name, 0) - m0, self.cache.hits.get(name, 0) - h0, dt)
         return out
 
-    def put_json(self, obj) -> str: return self.store.put_bytes(json.dumps(obj, ensure_ascii=False, sort_keys=True).encode(), '.json')
-    def load_json(self, ref): return json.loads(self.store.path(ref).read_text())
+    def once(self, name, key, make):
+        "A stage of one cached piece of work (the film's script, score, mix, ...): its record."
+        return self.stage(name, [0], lambda _: self.cache.run(name, key, make))[0]
 
-# %% ../nbs/20_pipeline.ipynb #6977019f
+# %% ../nbs/20_pipeline.ipynb #94518c56
 def _write(run: _Run, phrase: str, seconds: float, seed: int) -> Film:
     s, w = run.s, backend('writer', run.s)
     key = cache_key('write', w, _params(w), {'phrase': phrase, 'seconds': seconds, 'seed': seed, 'aspect': s.aspect, 'fps': s.fps})
     def make():
         film = w(phrase, seconds=seconds, seed=seed, aspect=s.aspect, fps=s.fps).film
         return {'film': run.store.put_bytes(film_to_json(film).encode(), '.json')}, {}
-    rec = run.stage('write', [0], lambda _: run.cache.run('write', key, make))[0]
+    rec = run.once('write', key, make)
     return film_from_json(run.store.path(rec.outputs['film']).read_text())
+
+def _shots(film: Film) -> list[tuple[int, int]]:
+    "Every (scene_index, shot_index) in screenplay order."
+    return [(i, k) for i, sc in enumerate(film.scenes) for k in range(len(sc.shots))]
+
+def _shot_seed(film: Film, i: int, k: int) -> int: return (film.seed * 1000 + i * 10 + k) % 2**32
 
 def _look(film: Film) -> dict:
     "What every storyboard image depends on at film level (not the dialogue)."
@@ -141,30 +148,28 @@ def _look(film: Film) -> dict:
 def _paint(run: _Run, film: Film) -> dict:
     p, (w, h) = backend('painter', run.s), run.s.art_size
     look = _look(film)
-    jobs = [(i, k) for i, sc in enumerate(film.scenes) for k in range(len(sc.shots))]
     def one(job):
         i, k = job; sc = film.scenes[i]
         scene = {f: getattr(sc, f) for f in ('heading', 'setting', 'time_of_day', 'mood', 'description', 'characters')}
-        seed = (film.seed * 1000 + i * 10 + k) % 2**32
+        seed = _shot_seed(film, i, k)
         key = cache_key('paint', p, _params(p), {'look': look, 'scene': scene, 'shot': content_hash(sc.shots[k]), 'size': (w, h), 'seed': seed, 'i': i, 'k': k})
         def make():
             img = p(sc.shots[k].prompt or sc.description or sc.heading, film=film, scene_index=i, shot_index=k, width=w, height=h, seed=seed).image
             tmp = run.store.tmp_path('.png'); img.save(tmp, optimize=False, compress_level=1)
             return {'image': run.store.put(tmp)}, {}
         return job, run.cache.run('paint', key, make).outputs['image']
-    return dict(run.stage('paint', jobs, one))
+    return dict(run.stage('paint', _shots(film), one))
 
 def _animate(run: _Run, film: Film) -> dict:
     m = backend('motion', run.s); size = run.s.art_size
-    jobs = [(i, k) for i, sc in enumerate(film.scenes) for k in range(len(sc.shots))]
     def one(job):
-        i, k = job; sh = film.scenes[i].shots[k]; seed = (film.seed * 1000 + i * 10 + k) % 2**32
+        i, k = job; sh = film.scenes[i].shots[k]; seed = _shot_seed(film, i, k)
         key = cache_key('animate', m, _params(m), {'shot': content_hash(sh), 'size': size, 'seed': seed, 'k': k})
         def make():
             out = m(size, shot=sh, shot_index=k, duration=sh.duration, seed=seed)
             return {}, {'kind': out.kind, 'move': dataclasses.asdict(out.move) if out.move is not None else None}
         return job, run.cache.run('animate', key, make).meta
-    return dict(run.stage('animate', jobs, one))
+    return dict(run.stage('animate', _shots(film), one))
 
 def _voice(run: _Run, film: Film) -> dict:
     v = backend('voice', run.s)
@@ -182,7 +187,7 @@ def _voice(run: _Run, film: Film) -> dict:
         return job, run.cache.run('voice', key, make)
     return dict(run.stage('voice', jobs, one))
 
-# %% ../nbs/20_pipeline.ipynb #cd972d78
+# %% ../nbs/20_pipeline.ipynb #eb2e39d9
 def _score(run: _Run, film: Film, timeline: list) -> str:
     from aistudio.music import Section
     mu = backend('music', run.s)
@@ -193,7 +198,7 @@ def _score(run: _Run, film: Film, timeline: list) -> str:
         out = mu(mood=film.mood, duration=total, sections=[Section(*x) for x in sections], seed=film.seed)
         tmp = run.store.tmp_path('.wav'); media.write_wav(tmp, out.audio, out.sample_rate)
         return {'music': run.store.put(tmp)}, {}
-    return run.stage('score', [0], lambda _: run.cache.run('score', key, make))[0].outputs['music']
+    return run.once('score', key, make).outputs['music']
 
 def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     "Film-level SRT/VTT references, and the scene-relative cues of each scene (for burning in)."
@@ -210,7 +215,7 @@ def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #cc0e6e81
+# %% ../nbs/20_pipeline.ipynb #942ba177
 def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
@@ -244,15 +249,15 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
         c.mix([Placement(run.store.path(r), st) for r, st in place], run.store.path(music_ref), total, tmp,
               loudness=s.loudness, music_gain_db=s.music_gain)
         return {'audio': run.store.put(tmp)}, {}
-    audio = run.stage('mix', [0], lambda _: run.cache.run('mix', mkey, mix))[0].outputs['audio']
+    audio = run.once('mix', mkey, mix).outputs['audio']
     fkey = cache_key('mux', c, _params(c), {'segments': segments, 'audio': audio})
     def mux():
         tmp = run.store.tmp_path('.mp4')
         c.mux([run.store.path(x) for x in segments], run.store.path(audio), tmp)
         return {'video': run.store.put(tmp)}, {}
-    return run.stage('mux', [0], lambda _: run.cache.run('mux', fkey, mux))[0].outputs['video']
+    return run.once('mux', fkey, mux).outputs['video']
 
-# %% ../nbs/20_pipeline.ipynb #a866234c
+# %% ../nbs/20_pipeline.ipynb #14807228
 def _link(src: Path, dest: Path):
     "Place `src` at `dest` atomically (hard link when possible, else copy)."
     from aistudio.core import atomic_path
@@ -265,13 +270,13 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
     from aistudio.visual import contact_sheet
     from PIL import Image
     rd = run.run_dir
-    order = [(i, k) for i, sc in enumerate(film.scenes) for k in range(len(sc.shots))]
+    order = _shots(film)
     def sheet():
         labels = [f"{i + 1}.{k + 1} {film.scenes[i].heading}" for i, k in order]
         img = contact_sheet([Image.open(run.store.path(images[x])) for x in order], labels)
         tmp = run.store.tmp_path('.png'); img.save(tmp); return {'sheet': run.store.put(tmp)}, {}
     skey = cache_key('storyboard', 'contact-sheet', {}, [images[x] for x in order])
-    sheet_ref = run.stage('storyboard', [0], lambda _: run.cache.run('storyboard', skey, sheet))[0].outputs['sheet']
+    sheet_ref = run.once('storyboard', skey, sheet).outputs['sheet']
     (rd / 'report.json').unlink(missing_ok=True)
     _link(run.store.path(video_ref), rd / 'film.mp4')
     _link(run.store.path(srt_ref), rd / 'film.srt'); _link(run.store.path(vtt_ref), rd / 'film.vtt')
