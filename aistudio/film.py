@@ -22,7 +22,7 @@ TIMES_OF_DAY = ('dawn', 'day', 'dusk', 'night')
 GENDERS = ('female', 'male', 'neutral')
 SCHEMA_VERSION = 1
 
-# %% ../nbs/03_film.ipynb #fc915d65
+# %% ../nbs/03_film.ipynb #cc776d60
 @dataclass
 class Voice:
     "How a character sounds: a backend voice plus pitch (semitones), formant (ratio) and tempo (ratio) transforms."
@@ -42,9 +42,13 @@ class Character:
 @dataclass
 class Line:
     speaker: str
-    text: str
+    text: str                    # may hold Fountain emphasis (*italic*, **bold**, _underline_) and line breaks
     parenthetical: str = ''
     emotion: str = 'neutral'
+    extension: str = ''          # cue extension without brackets: 'V.O.', 'O.S.', "CONT'D" (several joined by ') (')
+    dual: bool = False           # spoken at the same time as the line before it (Fountain's ^)
+    sung: bool = False           # lyrics (Fountain's ~): the voice stage sings or chants it
+    action: str = ''             # action that follows the line, before the next cue
     assets: dict = field(default_factory=dict)
 
 @dataclass
@@ -65,6 +69,10 @@ class Scene:
     shots: list = field(default_factory=list)
     lines: list = field(default_factory=list)
     characters: list = field(default_factory=list)
+    number: str = ''             # scene number, e.g. '12A' (Fountain's #12A#)
+    synopsis: str = ''           # one-line summary (Fountain's '= ...')
+    section: str = ''            # section headings opened just before the scene, e.g. '# ACT ONE' (one per line)
+    transition: str = ''         # transition out of the scene: 'CUT TO:', 'DISSOLVE TO:', 'FADE OUT.'
     assets: dict = field(default_factory=dict)
 
 @dataclass
@@ -78,6 +86,11 @@ class Film:
     fps: int = 24
     seed: int = 0
     phrase: str = ''
+    tempo: int = 0               # music tempo in BPM; 0: chosen from the mood
+    era: str = ''                # 'present day', '1920s', 'far future', ...
+    setting: str = ''            # the world of the film: 'a remote lighthouse on a northern coast'
+    themes: list = field(default_factory=list)
+    title_page: dict = field(default_factory=dict)   # other title-page fields, e.g. {'Credit': 'Written by', 'Author': 'A. Writer'}
     characters: list = field(default_factory=list)
     scenes: list = field(default_factory=list)
     assets: dict = field(default_factory=dict)
@@ -96,8 +109,10 @@ class Film:
         "Every (scene_index, line_index, line) in screenplay order."
         return [(i, j, l) for i, s in enumerate(self.scenes) for j, l in enumerate(s.lines)]
 
-# %% ../nbs/03_film.ipynb #77dd2df1
+# %% ../nbs/03_film.ipynb #9b2264af
 _HEX = re.compile(r'^#[0-9a-fA-F]{6}$')
+_SCENE_NUMBER = re.compile(r'^[A-Za-z0-9.\-]{1,12}$')
+_opt = lambda v, what, n, multiline=False: clean_text(v, what, n, multiline=multiline) if isinstance(v, str) and v.strip() else ('' if isinstance(v, str) else clean_text(v, what))
 
 def _num(v, where, lo, hi):
     try: v = float(v)
@@ -114,6 +129,13 @@ def validate(film: Film) -> Film:
     film.fps = int(_num(film.fps, 'fps', 1, 120)); film.seed = int(_num(film.seed, 'seed', 0, 2**32 - 1))
     for i, p in enumerate(film.palette):
         if not _HEX.match(str(p)): raise InputError(f"palette[{i}] = {p!r} must be a colour like '#1a2b3c'")
+    film.tempo = int(_num(film.tempo, 'tempo', 0, 240))
+    if 0 < film.tempo < 40: raise InputError(f"tempo = {film.tempo} BPM: use 40 to 240, or 0 to choose from the mood")
+    film.era, film.setting = _opt(film.era, 'era', 100), _opt(film.setting, 'setting', 300)
+    if not isinstance(film.themes, list) or len(film.themes) > 12: raise InputError("themes must be a list of at most 12 words or phrases")
+    film.themes = [clean_text(t, f'themes[{i}]', 80) for i, t in enumerate(film.themes)]
+    if not isinstance(film.title_page, dict): raise InputError("title_page must be an object of field -> text")
+    film.title_page = {clean_text(k, 'title_page key', 60): clean_text(v, f'title_page[{k!r}]', 2000, multiline=True) for k, v in film.title_page.items()}
     if not film.characters: raise InputError("a film needs at least one character")
     if not film.scenes: raise InputError("a film needs at least one scene")
     names = set()
@@ -129,7 +151,10 @@ def validate(film: Film) -> Film:
         s.heading = clean_text(s.heading, f'{w}.heading', 200)
         if s.time_of_day not in TIMES_OF_DAY: raise InputError(f"{w}.time_of_day {s.time_of_day!r}: use one of {', '.join(TIMES_OF_DAY)}")
         s.target_duration = round(_num(s.target_duration, f'{w}.target_duration', 1.0, 600.0), 3)
-        s.description = clean_text(s.description, f'{w}.description', 5000, multiline=True) if s.description.strip() else ''
+        s.description = _opt(s.description, f'{w}.description', 20000, True)
+        s.number, s.synopsis = _opt(s.number, f'{w}.number', 12), _opt(s.synopsis, f'{w}.synopsis', 1000)
+        if s.number and not _SCENE_NUMBER.match(s.number): raise InputError(f"{w}.number {s.number!r}: use letters, digits, '.' or '-', e.g. '12A'")
+        s.section, s.transition = _opt(s.section, f'{w}.section', 1000, True), _opt(s.transition, f'{w}.transition', 100)
         for n in s.characters:
             if n not in names: raise InputError(f"{w}.characters: {n!r} is not a character of the film")
         if not s.shots: raise InputError(f"{w} has no shots; every scene needs at least one")
@@ -138,9 +163,12 @@ def validate(film: Film) -> Film:
             sh.prompt = clean_text(sh.prompt, f'{w}.shots[{k}].prompt', 2000) if sh.prompt.strip() else ''
         for k, l in enumerate(s.lines):
             if l.speaker not in names: raise InputError(f"{w}.lines[{k}].speaker {l.speaker!r} is not a character of the film")
-            l.text = clean_text(l.text, f'{w}.lines[{k}].text', 2000)
+            l.text = clean_text(l.text, f'{w}.lines[{k}].text', 5000, multiline=True)
             if l.emotion not in EMOTIONS: raise InputError(f"{w}.lines[{k}].emotion {l.emotion!r}: use one of {', '.join(EMOTIONS)}")
-            l.parenthetical = clean_text(l.parenthetical, f'{w}.lines[{k}].parenthetical', 200) if l.parenthetical.strip() else ''
+            l.parenthetical = _opt(l.parenthetical, f'{w}.lines[{k}].parenthetical', 200)
+            l.extension, l.action = _opt(l.extension, f'{w}.lines[{k}].extension', 100), _opt(l.action, f'{w}.lines[{k}].action', 20000, True)
+            if not isinstance(l.dual, bool) or not isinstance(l.sung, bool): raise InputError(f"{w}.lines[{k}]: dual and sung must be true or false")
+            if l.dual and k == 0: raise InputError(f"{w}.lines[0].dual: the first line of a scene has no line to be spoken with")
     return film
 
 # %% ../nbs/03_film.ipynb #16b8c7d1

@@ -243,7 +243,7 @@ def _dialogue(entries: list, who: dict, slots: dict, budget: float, used: set, r
         lines.append(Line(speaker, text, paren, emotion))
     return lines
 
-# %% ../nbs/10_script.ipynb #7b713a95
+# %% ../nbs/10_script.ipynb #bcd4fc47
 @dataclass
 class WriterOutput:
     film: Film
@@ -303,7 +303,7 @@ class StoryGrammarWriter(EmbeddedBackend):
         _give_everyone_a_line(scenes, chars, used, rng)
         title, logline = _title(parts, phrase, P, C, p_role, c_role, places[0], rng)
         pal = [f"#{''.join(f'{max(0, min(255, int(h[j:j + 2], 16) + rng.randint(-12, 12))):02x}' for j in (1, 3, 5))}" for h in _PALETTES[mood].split()]
-        film = Film(title, logline, genre, mood, pal[:rng.choice((4, 5))], aspect, fps, seed, phrase, chars, scenes)
+        film = Film(title, logline, genre, mood, pal[:rng.choice((4, 5))], aspect, fps, seed, phrase, characters=chars, scenes=scenes)
         return WriterOutput(validate(film))
 
 def _give_everyone_a_line(scenes, chars, used, rng):
