@@ -14,7 +14,7 @@ from .core import InputError, MissingExtraError
 # %% auto #0
 __all__ = ['STAGES', 'BACKENDS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend', 'LocalExecutor', 'get_executor']
 
-# %% ../nbs/01_registry.ipynb #80808c35
+# %% ../nbs/01_registry.ipynb #7f2dd0a5
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
 
 class Registry:
@@ -57,6 +57,8 @@ class Registry:
 BACKENDS = {s: Registry(s) for s in STAGES}
 for _stage, _name, _target in [
     ('writer', 'story-grammar', 'aistudio.script:StoryGrammarWriter'),
+    ('writer', 'openai', 'aistudio.llm:OpenAIWriter'),
+    ('writer', 'transformers', 'aistudio.llm:TransformersWriter'),
     ('painter', 'procedural', 'aistudio.visual:ProceduralPainter'),
     ('motion', 'kenburns', 'aistudio.motion:KenBurns'),
     ('voice', 'piper', 'aistudio.voice:PiperVoice'),

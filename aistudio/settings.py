@@ -15,7 +15,7 @@ from .registry import BACKENDS, EXECUTORS
 # %% auto #0
 __all__ = ['ASPECTS', 'SCHEMA', 'PACKAGED', 'Settings', 'frame_size', 'find_settings_file', 'profiles', 'load_settings']
 
-# %% ../nbs/02_settings.ipynb #a692816b
+# %% ../nbs/02_settings.ipynb #494bcabc
 ASPECTS = {'16:9': (16, 9), '9:16': (9, 16), '1:1': (1, 1)}
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
@@ -59,6 +59,18 @@ SCHEMA = {
     'executor':    (str, 'thread', lambda: list(EXECUTORS), 'how per-scene work runs in parallel'),
     'workers':     (int, 2, (1, 256), 'parallel workers'),
     'progress':    (str, 'auto', _choice('auto', 'tqdm', 'widget', 'log', 'none'), 'how progress is shown'),
+    'writer_base_url': (str, '', None, 'OpenAI-compatible server for writer = openai, e.g. http://127.0.0.1:11434/v1 (empty: the OpenAI API)'),
+    'writer_api_key_env': (str, 'OPENAI_API_KEY', None, 'name of the environment variable holding the writer API key (never the key itself)'),
+    'writer_temperature': (float, 0.7, (0.0, 2.0), 'sampling temperature of model writers'),
+    'writer_max_tokens': (int, 4096, (64, 131072), 'longest reply a model writer may give, in tokens'),
+    'writer_retries': (int, 3, (0, 10), 'extra attempts when a model writer replies with invalid JSON or its server is busy'),
+    'writer_timeout': (float, 120.0, (1.0, 3600.0), 'seconds to wait for a writer server'),
+    'price_writer':  (float, 0.0, (0.0, 1e6), 'cost of 1,000 writer tokens (prompt and reply), for estimates'),
+    'price_painter': (float, 0.0, (0.0, 1e6), 'cost of one storyboard image, for estimates'),
+    'price_motion':  (float, 0.0, (0.0, 1e6), 'cost of one second of animated clip, for estimates'),
+    'price_voice':   (float, 0.0, (0.0, 1e6), 'cost of 1,000 spoken characters, for estimates'),
+    'price_music':   (float, 0.0, (0.0, 1e6), 'cost of one minute of score, for estimates'),
+    'currency':    (str, 'USD', None, 'currency of the price_* keys'),
 }
 _META_KEYS = {'inherit', 'description'}
 
