@@ -9,7 +9,7 @@ NB = ROOT / 'aistudio' / 'jobs' / 'make_film.ipynb'
 def test_parameters_are_documented():
     import papermill as pm
     params = pm.inspect_notebook(str(NB))
-    assert set(params) == {'phrase', 'profile', 'seconds', 'aspect', 'seed', 'out'}
+    assert set(params) == {'phrase', 'script', 'profile', 'seconds', 'aspect', 'seed', 'out'}
     assert all(p['help'] for p in params.values()), params
 
 @pytest.mark.slow
