@@ -11,7 +11,7 @@ from pathlib import Path
 from .film import film_from_json, film_to_json
 
 # %% auto #0
-__all__ = ['BENCH_PHRASE', 'edit_one_line', 'run_bench']
+__all__ = ['BENCH_PHRASE', 'edit_one_line', 'run_bench', 'parse_bench']
 
 # %% ../nbs/23_bench.ipynb #6d3f1f58
 BENCH_PHRASE = 'a lighthouse keeper befriends a storm'
@@ -52,4 +52,26 @@ def run_bench(seconds: float = 60.0, profile: str | None = None, out=None, phras
         print(f"  remade on warm run:  {res['warm_misses'] or 'nothing'}")
         print(f"  remade after edit:   {res['edit_misses']}")
         print(f"  cold stage seconds:  {res['cold_timings']}")
+    return res
+
+# %% ../nbs/23_bench.ipynb #93294e04
+def parse_bench(megabytes: float = 1.0, quiet: bool = False) -> dict:
+    "Time parsing `megabytes` (and twice that) of synthetic Fountain, and importing it as a complete `Film`; print and return the figures."
+    import random
+    from aistudio.fountain import _synthetic, parse_fountain
+    from aistudio.screenplay import film_from_fountain
+    if not 0.01 <= megabytes <= 100: raise ValueError(f"megabytes must be between 0.01 and 100, got {megabytes}")
+    def timed(mb):
+        text = '\n'.join(_synthetic(random.Random(0), int(mb * 1_000_000))[0])
+        t0 = time.perf_counter(); sp = parse_fountain(text); t1 = time.perf_counter()
+        film = film_from_fountain(text); t2 = time.perf_counter()
+        return len(text.encode()), t1 - t0, t2 - t1, len(sp.elements), len(film.scenes)
+    n1, p1, f1, e1, s1 = timed(megabytes)
+    n2, p2, f2, _, _ = timed(2 * megabytes)
+    res = {'bytes': n1, 'parse_seconds': p1, 'film_seconds': f1, 'elements': e1, 'scenes': s1, 'parse_mb_per_s': n1 / 1e6 / p1,
+           'film_mb_per_s': n1 / 1e6 / f1, 'parse_ratio_2x': p2 / p1, 'film_ratio_2x': f2 / f1}
+    if not quiet:
+        print(f"aistudio bench --parse: {n1 / 1e6:.2f} MB of Fountain, {e1:,} elements, {s1:,} scenes, {os.cpu_count()} cores")
+        print(f"  Fountain syntax      {p1:7.3f} s   {res['parse_mb_per_s']:6.1f} MB/s (target: 1 MB in < 1 s)   2x input: {res['parse_ratio_2x']:.2f}x time")
+        print(f"  complete Film        {f1:7.3f} s   {res['film_mb_per_s']:6.1f} MB/s   (syntax + mapping + breakdown + validation)   2x input: {res['film_ratio_2x']:.2f}x time")
     return res

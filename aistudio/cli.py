@@ -14,13 +14,13 @@ from .settings import ASPECTS, profiles
 # %% auto #0
 __all__ = ['build_parser', 'main']
 
-# %% ../nbs/21_cli.ipynb #732e8923
+# %% ../nbs/21_cli.ipynb #fc67d768
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='aistudio', description='Turn a phrase or a screenplay into a finished short film.')
     sub = p.add_subparsers(dest='cmd', required=True)
     m = sub.add_parser('make', help='make a film from a phrase or a screenplay')
     m.add_argument('phrase', nargs='?', help='what the film is about, e.g. "a lighthouse keeper befriends a storm"')
-    m.add_argument('--script', metavar='FILE', help='a .fountain, .txt or film .json screenplay to film as is')
+    m.add_argument('--script', metavar='FILE', help='a .fountain, .pdf, .txt or film .json screenplay to film as is')
     m.add_argument('--profile', help='settings profile (dev, prod, gpu, ... from settings.ini)')
     m.add_argument('--settings', metavar='FILE', help='settings.ini to use instead of the one found from here upward')
     m.add_argument('--aspect', help=f"one of {', '.join(ASPECTS)}")
@@ -28,12 +28,85 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument('--seed', type=int, help='seed: the same seed makes the same film')
     m.add_argument('--out', metavar='DIR', help='run folder (default: outputs/<slug>)')
     m.add_argument('--progress', default='auto', choices=['auto', 'tqdm', 'log', 'none'], help='how to show progress')
-    b = sub.add_parser('bench', help='time a cold run, a warm re-run and a one-line edit')
+    b = sub.add_parser('bench', help='time a cold run, a warm re-run and a one-line edit (or, with --parse, the screenplay parser)')
     b.add_argument('--seconds', type=float, default=60.0)
     b.add_argument('--profile', default=None)
     b.add_argument('--out', metavar='DIR', help='work folder (default: a temporary one)')
+    b.add_argument('--parse', type=float, metavar='MB', help='instead: parse MB megabytes of Fountain and print the throughput')
     sub.add_parser('profiles', help='list the settings profiles')
+    _script_parser(sub)
     return p
+
+def _script_parser(sub):
+    sc = sub.add_parser('script', help='parse, write, revise and estimate screenplays; lyrics and poems')
+    ss = sc.add_subparsers(dest='script_cmd', required=True)
+    def common(q, out=True):
+        q.add_argument('--profile', help='settings profile (dev, prod, gpu, ... from settings.ini)')
+        q.add_argument('--settings', metavar='FILE', help='settings.ini to use instead of the one found from here upward')
+        if out: q.add_argument('--out', metavar='FILE', help='write the result here instead of printing it')
+        return q
+    def fmt(q):
+        g = q.add_mutually_exclusive_group()
+        g.add_argument('--json', action='store_true', help='the film as JSON')
+        g.add_argument('--fountain', action='store_true', help='the film as Fountain (the default for write and revise)')
+    def writer(q):
+        q.add_argument('--writer', help='writer backend: story-grammar (embedded), openai (any OpenAI-compatible server), transformers')
+        q.add_argument('--model', help='the writer model: a model name for openai, a path or hub id for transformers')
+        q.add_argument('--seed', type=int, help='seed')
+    q = common(ss.add_parser('parse', help='read a .fountain, .pdf, .txt or film .json screenplay; print what was found'))
+    q.add_argument('file'); fmt(q)
+    q = common(ss.add_parser('write', help='write a screenplay from a phrase'))
+    q.add_argument('phrase'); q.add_argument('--seconds', type=float, help='film length in seconds (5 to 1800)'); writer(q); fmt(q)
+    q = common(ss.add_parser('revise', help='rewrite one scene: aistudio script revise FILE --scene 3 "make it funnier"'))
+    q.add_argument('file'); q.add_argument('instruction', help='what to change, e.g. "make it funnier", "shorter", "at night"')
+    q.add_argument('--scene', type=int, required=True, help='scene number, counting from 1'); writer(q); fmt(q)
+    q = common(ss.add_parser('estimate', help="runtime, images, clips, voice lines and cost before generating"), out=False)
+    q.add_argument('file', nargs='?', help='a screenplay (or give --phrase)'); q.add_argument('--phrase', help='estimate a film written from this phrase')
+    q.add_argument('--seconds', type=float, help='film length for --phrase'); q.add_argument('--json', action='store_true', help='print JSON')
+    q = common(ss.add_parser('lyrics', help='song lyrics (verses and chorus) or, with --poem, a short recitation'))
+    q.add_argument('phrase'); q.add_argument('--poem', action='store_true'); q.add_argument('--seed', type=int, default=0)
+    q.add_argument('--speaker', help='print as a Fountain lyric block for this character')
+
+def _settings(a, **over):
+    from aistudio.settings import load_settings
+    return load_settings(a.profile, path=a.settings, **{k: v for k, v in over.items() if v is not None})
+
+def _emit(text: str, out):
+    if out:
+        from aistudio.core import atomic_write
+        atomic_write(out, text); print(f"wrote {out}", file=sys.stderr)
+    else: print(text, end='' if text.endswith('\n') else '\n')
+
+def _script(a) -> int:
+    "`aistudio script ...`: the screenplay tools."
+    from aistudio.film import film_to_json
+    from aistudio.screenplay import film_to_fountain, read_screenplay, screenplay_report
+    show = lambda film: film_to_json(film) + '\n' if a.json else film_to_fountain(film)
+    if a.script_cmd == 'parse':
+        s = _settings(a); imp = read_screenplay(a.file, fps=s.fps, aspect=s.aspect, seed=s.seed)
+        _emit(show(imp.film) if a.json or a.fountain else screenplay_report(imp), a.out)
+    elif a.script_cmd in ('write', 'revise'):
+        from aistudio.pipeline import backend
+        s = _settings(a, writer=a.writer, writer_model=a.model, seed=a.seed, **({'seconds': a.seconds} if a.script_cmd == 'write' else {}))
+        w = backend('writer', s)
+        if a.script_cmd == 'write': film = w(a.phrase, seconds=s.seconds, seed=s.seed, aspect=s.aspect, fps=s.fps).film
+        else:
+            film = read_screenplay(a.file, fps=s.fps, aspect=s.aspect, seed=s.seed).film
+            if not 1 <= a.scene <= len(film.scenes): raise AistudioError(f"--scene {a.scene}: the screenplay has scenes 1 to {len(film.scenes)}")
+            film = w.revise(film, a.scene - 1, a.instruction, seed=s.seed).film
+        _emit(show(film), a.out)
+    elif a.script_cmd == 'estimate':
+        from aistudio.estimate import estimate_film, estimate_phrase
+        if (a.file is None) == (a.phrase is None): raise AistudioError('give a screenplay FILE or --phrase "..." (one of them)')
+        s = _settings(a, seconds=a.seconds)
+        e = (estimate_film(read_screenplay(a.file, fps=s.fps, aspect=s.aspect, seed=s.seed).film, s) if a.file
+             else estimate_phrase(a.phrase, seconds=s.seconds, settings=s, seed=s.seed))
+        print(json.dumps(e.to_dict(), indent=1) if a.json else str(e))
+    elif a.script_cmd == 'lyrics':
+        from aistudio.lyrics import write_lyrics, write_poem
+        ly = write_poem(a.phrase, seed=a.seed) if a.poem else write_lyrics(a.phrase, seed=a.seed)
+        _emit(ly.to_fountain(a.speaker) if a.speaker else ly.text, a.out)
+    return 0
 
 def main(argv=None) -> int:
     "Entry point of the `aistudio` command."
@@ -42,8 +115,12 @@ def main(argv=None) -> int:
         if args.cmd == 'profiles':
             print('\n'.join(profiles())); return 0
         if args.cmd == 'bench':
+            if args.parse is not None:
+                from aistudio.bench import parse_bench
+                parse_bench(args.parse); return 0
             from aistudio.bench import run_bench
             run_bench(seconds=args.seconds, profile=args.profile, out=args.out); return 0
+        if args.cmd == 'script': return _script(args)
         if (args.phrase is None) == (args.script is None):
             raise AistudioError('give a phrase, or --script FILE (not both)')
         from aistudio.pipeline import make_film

@@ -1,4 +1,4 @@
-"""The film data model: Film, Character, Scene, Shot and Line, validated, JSON both ways without loss, and Fountain.
+"""The film data model: Film, Character, Scene, Shot and Line, validated, and JSON both ways without loss.
 
 Docs: https://aistudio-dev.github.io/aistudio/film.html.md"""
 
@@ -14,7 +14,7 @@ from .settings import ASPECTS
 # %% auto #0
 __all__ = ['EMOTIONS', 'TIMES_OF_DAY', 'GENDERS', 'SCHEMA_VERSION', 'Voice', 'Character', 'Line', 'Shot', 'Scene', 'Film',
            'validate', 'film_from_dict', 'film_to_dict', 'film_to_json', 'film_from_json', 'content_hash',
-           'sample_film', 'film_to_fountain', 'film_from_fountain']
+           'sample_film']
 
 # %% ../nbs/03_film.ipynb #406f1b00
 EMOTIONS = ('neutral', 'joy', 'sadness', 'anger', 'fear', 'surprise', 'tenderness', 'wonder', 'resolve')
@@ -222,82 +222,3 @@ def sample_film() -> Film:
                 Scene('INT. LAMP ROOM - DAWN', 'lamp room', 'dawn', 'warm', 'The storm curls around the lamp.', 6.0,
                       [Shot('close', 'an old woman and a cloud share the light', 6.0)],
                       [Line('STORM', 'Only the wind, keeper. Only a friend.', '', 'tenderness')], ['MARA', 'STORM'])]))
-
-# %% ../nbs/03_film.ipynb #8783c1b9
-_SCENE_RE = re.compile(r'^(?:\.(?!\.)|(?:INT|EXT|EST|INT\.?/EXT|I/E)[. ])', re.I)
-_NOTE_RE = re.compile(r'^\[\[aistudio (\w+) (.*)\]\]$')
-
-def _note(kind, obj): return f"[[aistudio {kind} {json.dumps(to_plain(obj), ensure_ascii=False, separators=(',', ':'))}]]"
-
-def film_to_fountain(film: Film) -> str:
-    "The film as a Fountain screenplay (extra data in `[[aistudio ...]]` notes)."
-    meta = {k: getattr(film, k) for k in ('title', 'logline', 'genre', 'mood', 'palette', 'aspect', 'fps', 'seed', 'phrase')}
-    out = [f'Title: {film.title}', 'Credit: Written by', 'Author: aistudio']
-    if film.logline: out.append(f'Logline: {film.logline}')
-    out += ['', _note('film', meta), '']
-    for c in film.characters: out += [_note('character', c)]
-    for s in film.scenes:
-        h = s.heading if _SCENE_RE.match(s.heading) and s.heading == s.heading.upper() else '.' + s.heading
-        out += ['', h, '', _note('scene', {k: getattr(s, k) for k in ('setting', 'time_of_day', 'mood', 'target_duration', 'characters')})]
-        for sh in s.shots: out.append(_note('shot', {k: getattr(sh, k) for k in ('camera', 'prompt', 'duration')}))
-        if s.description: out += ['', *('!' + l if l.isupper() else l for l in s.description.split('\n'))]
-        for l in s.lines:
-            out += ['', l.speaker if l.speaker.isupper() else '@' + l.speaker]
-            if l.parenthetical: out.append(f'({l.parenthetical})')
-            out += [l.text + ' ' + _note('line', {'emotion': l.emotion})]
-    return '\n'.join(out) + '\n'
-
-def film_from_fountain(text: str, title: str = 'Untitled') -> Film:
-    "Read a Fountain screenplay into a validated `Film`."
-    text = text.lstrip('\ufeff').replace('\r\n', '\n').replace('\r', '\n')
-    text = re.sub(r'(\[\[.*?\]\])|/\*.*?\*/', lambda m: m.group(1) or '', text, flags=re.S)  # boneyard, but never inside notes
-    lines = text.split('\n')
-    film, chars, scenes, i = {'title': title}, {}, [], 0
-    if lines and re.match(r'^\w[\w ]*:', lines[0]):
-        while i < len(lines) and lines[i].strip():
-            k, _, v = lines[i].partition(':')
-            if k.strip().lower() in ('title', 'logline'): film[k.strip().lower()] = v.strip()
-            i += 1
-    scene, cue = None, None
-    def new_scene(h):
-        s = {'heading': h, 'shots': [], 'lines': [], 'characters': [], 'description': []}
-        scenes.append(s); return s
-    while i < len(lines):
-        raw = lines[i].rstrip(); ln = raw.strip(); i += 1
-        m = _NOTE_RE.match(ln)
-        if m:
-            kind, data = m.group(1), json.loads(m.group(2))
-            if kind == 'film': film.update(data)
-            elif kind == 'character': chars[data['name']] = data
-            elif kind == 'scene' and scene is not None: scene.update(data)
-            elif kind == 'shot' and scene is not None: scene['shots'].append(data)
-            continue
-        if not ln: cue = None; continue
-        if _SCENE_RE.match(ln) and (ln.startswith('.') or ln.upper() == ln):
-            scene = new_scene(ln[1:].strip() if ln.startswith('.') else ln); cue = None; continue
-        if scene is None: scene = new_scene('OPENING')
-        nxt = lines[i].strip() if i < len(lines) else ''
-        if cue is None and nxt and (ln.startswith('@') or (ln.upper() == ln and re.search('[A-Z]', ln) and not ln.startswith('!'))):
-            cue = re.sub(r'\s*\(.*\)\s*$', '', ln.lstrip('@')).strip()
-            chars.setdefault(cue, {'name': cue}); scene['_paren'] = ''; continue
-        if cue is not None:
-            if ln.startswith('(') and ln.endswith(')'): scene['_paren'] = ln[1:-1]; continue
-            emotion = 'neutral'
-            nm = re.search(r'\s*\[\[aistudio line (.*)\]\]$', ln)
-            if nm: emotion = json.loads(nm.group(1)).get('emotion', 'neutral'); ln = ln[:nm.start()]
-            scene['lines'].append({'speaker': cue, 'text': ln, 'parenthetical': scene.pop('_paren', ''), 'emotion': emotion})
-            scene['_paren'] = ''
-            continue
-        scene['description'].append(ln[1:] if ln.startswith('!') else ln)
-    if not scenes: raise InputError("the screenplay has no scenes: start one with a heading such as 'EXT. LIGHTHOUSE - NIGHT'")
-    for s in scenes:
-        s.pop('_paren', None); s['description'] = '\n'.join(s['description'])
-        s['characters'] = s['characters'] or list(dict.fromkeys(l['speaker'] for l in s['lines']))
-        if not s['shots']: s['shots'] = [{'camera': 'wide', 'prompt': s['description'] or s['heading'], 'duration': s.get('target_duration', 8.0)}]
-        tod = next((t for t in TIMES_OF_DAY if t in s['heading'].lower()), None)
-        s.setdefault('time_of_day', tod or ('day' if 'day' in s['heading'].lower() else 'night' if 'night' in s['heading'].lower() else 'day'))
-        s.setdefault('setting', re.sub(r'^(INT|EXT|EST|I/E)[./ ]+|\s+-\s+.*$', '', s['heading'], flags=re.I).strip().lower())
-    if not chars: raise InputError("the screenplay has no characters: add a character cue (a name in capitals) above some dialogue")
-    film['characters'] = [dict(c, voice=c.get('voice')) for c in chars.values()]
-    film['scenes'] = scenes
-    return film_from_dict(film)

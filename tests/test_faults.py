@@ -15,7 +15,7 @@ from aistudio.registry import register_backend
     (['a storm', '--seconds', '100000'], 'seconds must be between 5 and 1800'),
     (['a storm', '--profile', 'cinema'], "unknown profile 'cinema'"),
     (['a storm', '--aspect', '4:3'], 'use one of 16:9, 9:16, 1:1'),
-    (['--script', 'missing.fountain'], 'no screenplay file'),
+    (['--script', 'missing.fountain'], 'no such screenplay file'),
     ([], 'give a phrase, or --script FILE'),
 ])
 def test_cli_user_errors_are_one_line(tmp_path, args, message):
@@ -39,7 +39,8 @@ def test_hostile_phrase_is_slugified(tmp_path):
 
 def test_hostile_screenplay_text_is_escaped_on_the_page(tmp_path):
     from aistudio.pipeline import make_film
-    from aistudio.film import sample_film, film_to_fountain
+    from aistudio.film import sample_film
+    from aistudio.screenplay import film_to_fountain
     f = sample_film()
     f.title = '<script>alert(1)</script> & "quotes" ../'
     f.scenes[0].lines[0].text = '<img src=x onerror=alert(2)> عاصفة 🌩️'
