@@ -133,3 +133,76 @@ def test_cli_films_a_plain_fountain_script_as_written(tmp_path):
     srt = (tmp_path / 'run' / 'film.srt').read_text()
     assert srt.index('come back') < srt.index('Static again') < srt.index('listen harder')
     assert abs(media.probe(tmp_path / 'run' / 'film.mp4')['duration'] - json.loads((tmp_path / 'run' / 'report.json').read_text())['planned_duration']) <= 0.5
+
+RICH = """Title: **The Radio Shack**
+Credit: Written by
+Author: A Writer
+Draft date: 1 May 2026
+
+# ACT ONE
+
+EXT. HARBOUR - DAWN #1#
+
+= May hears a voice in the static.
+
+Gulls wheel over the boats. JONAH (40), a tired fisherman, mends a net. He hums.
+/* an old idea: JONAH sings the whole shanty here */
+
+JONAH
+~Bring her home, bring her home,
+~over water and foam.
+
+MAY (V.O.)
+(over the radio)
+Jonah? Can you *hear* me?
+
+CUT TO:
+
+INT. RADIO SHACK - NIGHT #2#
+
+MAY (60), grey-haired, twists a dial. [[try a warmer lamp here]]
+
+MAY
+Static again. Always _static_.
+
+JONAH
+I'm here!
+
+MAY ^
+You came!
+
+> THE END <
+"""
+
+def test_cli_films_a_full_syntax_fountain_script_in_order(tmp_path):
+    "Title page, sections, synopsis, scene numbers, lyrics, extensions, parentheticals, emphasis, notes, boneyard, transitions, dual dialogue."
+    from aistudio.film import film_from_json
+    from aistudio.fountain import strip_markup
+    from aistudio.subtitle import parse_srt
+    (tmp_path / 'shack.fountain').write_text(RICH)
+    r = run_cli('make', '--script', tmp_path / 'shack.fountain', '--profile', 'test', '--out', tmp_path / 'run',
+                '--settings', ROOT / 'settings.ini', '--progress', 'none')
+    assert r.returncode == 0, r.stderr[-2000:]
+    film = film_from_json((tmp_path / 'run' / 'film.json').read_text())
+    assert film.title == 'The Radio Shack' and film.title_page.get('Draft date') == '1 May 2026'
+    assert [(s.heading, s.number) for s in film.scenes] == [('EXT. HARBOUR - DAWN', '1'), ('INT. RADIO SHACK - NIGHT', '2')]
+    assert (film.scenes[0].section, film.scenes[0].synopsis, film.scenes[0].transition) == ('# ACT ONE', 'May hears a voice in the static.', 'CUT TO:')
+    lines = [l for _, _, l in film.lines()]
+    assert [(l.speaker, strip_markup(l.text)) for l in lines] == [
+        ('JONAH', 'Bring her home, bring her home,\nover water and foam.'), ('MAY', 'Jonah? Can you hear me?'),
+        ('MAY', 'Static again. Always static.'), ('JONAH', "I'm here!"), ('MAY', 'You came!')]
+    assert [(l.sung, l.extension, l.parenthetical, l.dual) for l in lines][:2] == [(True, '', '', False), (False, 'V.O.', 'over the radio', False)]
+    assert lines[-1].dual and not lines[-2].dual
+    assert film.character('JONAH').age == 40 and film.character('MAY').age == 60
+    assert 'old idea' not in (tmp_path / 'run' / 'film.json').read_text()          # the boneyard is not filmed
+    cues = parse_srt((tmp_path / 'run' / 'film.srt').read_text())
+    said = ' '.join(c.text for c in cues)
+    words = lambda t: re.findall(r"[a-z']+", t.lower())
+    expected = [w for l in lines for w in words(strip_markup(l.text))]
+    n = len(expected) - len(words(lines[-1].text)) - len(words(lines[-2].text))
+    assert words(said)[:n] == expected[:n]                                              # every word heard, in order, no markup
+    assert sorted(words(said)[n:]) == sorted(expected[n:])                              # the dual pair at once, in either order
+    assert '*' not in said and '_' not in said and 'warmer lamp' not in said
+    starts = {c.text.split('\n')[-1]: c.start for c in cues}
+    here, came = next(s for t, s in starts.items() if 'here' in t), next(s for t, s in starts.items() if 'came' in t)
+    assert abs(here - came) < 0.05                                                     # dual dialogue is said together
