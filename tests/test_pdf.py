@@ -3,7 +3,6 @@ import io, textwrap, time
 import pytest
 from fpdf import FPDF
 from aistudio.core import InputError
-from aistudio.fountain import Element
 from aistudio.pdf import screenplay_from_pdf, screenplay_from_text
 
 class ScriptPDF:
@@ -127,12 +126,13 @@ def test_header_wrapped_break_and_unclassified():
     s.put(3.7, 'ANNA').put(2.5, 'Roses are red,').put(2.5, 'violets are blue.').blank()   # a line break, not a wrap
     s.put(6.2, 'scribble').blank()                        # nowhere an element sits
     s.page(2, header='BLUE REV. 03/04/24').action('Later.')
+    s.page(3, header='BLUE REV. 03/04/24').action('Much later.').put(7.9, '*', s.y - 24)   # a revision mark beside the action
     sp = screenplay_from_pdf(s.bytes())
     assert kinds(sp) == [('scene_heading', 'INT. ATTIC - DAY'), ('action', 'Dust.'), ('character', 'TOM'), ('dialogue', SPEECH), ('character', 'ANNA'),
-                         ('dialogue', 'Roses are red,\nviolets are blue.'), ('action', 'Later.')]
+                         ('dialogue', 'Roses are red,\nviolets are blue.'), ('action', 'Later.'), ('action', 'Much later.')]
     assert [(w.page, w.line) for w in sp.unclassified] == [(1, 11)] and "'scribble'" in sp.unclassified[0].message
     assert str(sp.unclassified[0]).startswith('page 1, line 11: ')
-    assert [(w.page, w.line, w.message) for w in sp.warnings] == [(2, 1, "skipped running header 'BLUE REV. 03/04/24'")]
+    assert [(w.page, w.line, w.message) for w in sp.warnings] == [(2, 1, "skipped running header 'BLUE REV. 03/04/24' (and wherever it repeats)")]
 
 def test_more_without_continuation_is_reported():
     s = ScriptPDF()
@@ -269,3 +269,35 @@ def test_hundred_pages():
     print(f'100-page PDF ({len(data) // 1024} KiB): {time.perf_counter() - t0:.2f} s')
     assert [e.number for e in sp.elements if e.kind == 'scene_heading'] == [str(p) for p in range(1, 101)]
     assert sum(e.kind == 'dialogue' and e.text == SPEECH for e in sp.elements) == 400 and not sp.unclassified and not sp.warnings
+
+def test_dialogue_first_page_is_not_a_title_page():
+    "Letter dialogue (2.5-6.0 in) is centred on the page; a first page of speeches must still read as script."
+    s = ScriptPDF()
+    s.page().speak('DR. JOHNSON', 'We have waited long enough for them.').speak('MARA', 'Then we go tonight, all of us.')
+    s.page(2).heading('EXT. SHORE - NIGHT').speak('DR. JOHNSON', 'Tonight it is.')
+    sp = screenplay_from_pdf(s.bytes())
+    assert sp.title_page == [] and kinds(sp)[:4] == [('character', 'DR. JOHNSON'), ('dialogue', 'We have waited long enough for them.'),
+                                                     ('character', 'MARA'), ('dialogue', 'Then we go tonight, all of us.')]
+
+def test_title_page_with_credit_and_author_on_one_line():
+    s = ScriptPDF(); mid = 4.5
+    s.pdf.add_page()
+    for y, t in ((3.5, 'NIGHT SHIFT'), (3.7, 'a short film'), (4.2, 'by Ann Lee'), (5.0, 'Based on the story by Joe Bloggs')):
+        s.put(mid - s.width(t) / 2, t, y * 72)
+    s.page().heading('INT. OFFICE - NIGHT')
+    assert screenplay_from_pdf(s.bytes()).title_page == [('Title', 'NIGHT SHIFT\na short film'), ('Credit', 'by'), ('Author', 'Ann Lee'),
+                                                         ('Source', 'Based on the story by Joe Bloggs')]
+
+def test_rotated_watermark_is_skipped_and_reported():
+    s = ScriptPDF().page().heading('INT. OFFICE - NIGHT').action('Quiet.')
+    with s.pdf.rotation(45, 300, 400): s.pdf.text(200, 400, 'CONFIDENTIAL')
+    sp = screenplay_from_pdf(s.bytes())
+    assert kinds(sp) == [('scene_heading', 'INT. OFFICE - NIGHT'), ('action', 'Quiet.')] and not sp.unclassified
+    assert [(w.page, w.line) for w in sp.warnings] == [(1, 0)] and '12 rotated characters' in sp.warnings[0].message
+
+def test_many_form_feeds_stay_linear():
+    pages = '\f'.join(f'                                                  {p}.\n\n     INT. ROOM {p} - DAY\n\n                    BOB\n          Hi.\n' for p in range(1, 3001))
+    t0 = time.perf_counter(); sp = screenplay_from_text(pages)
+    print(f'3000 text pages: {time.perf_counter() - t0:.2f} s')
+    assert [e.text for e in sp.elements if e.kind == 'scene_heading'] == [f'INT. ROOM {p} - DAY' for p in range(1, 3001)]
+    assert sum(e.kind == 'dialogue' for e in sp.elements) == 3000 and not sp.unclassified and not sp.warnings
