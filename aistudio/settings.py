@@ -147,7 +147,7 @@ def _check(key, raw, file, section):
 def _allowed_text(allowed):
     return f"between {allowed[0]} and {allowed[1]}" if isinstance(allowed, tuple) else 'one of ' + ', '.join(map(str, allowed()))
 
-# %% ../nbs/02_settings.ipynb #2940a2a5
+# %% ../nbs/02_settings.ipynb #cd672928
 PACKAGED = Path(str(importlib.resources.files('aistudio') / 'settings.ini'))
 
 def find_settings_file(start=None) -> Path | None:
@@ -169,15 +169,19 @@ def _read(path) -> configparser.ConfigParser:
     except (configparser.Error, UnicodeDecodeError) as e: raise SettingsError(f"{path}: cannot be read as an ini file: {e}") from None
     return cp
 
-def _layer(cp, path, profile, seen=()) -> dict:
-    "Raw key -> (value, file, section) for `profile` in one file, following `inherit`."
+def _layer(cp, path, profile, seen=(), below=None) -> dict:
+    "Raw key -> (value, file, section) for `profile` in one file, following `inherit` (to `below`, the files under this one, when the parent is not here)."
     if profile not in cp.sections(): return {}
     if profile in seen: raise SettingsError(f"{path} [{profile}]: inherit loop through {' -> '.join(seen)}")
     sec = cp[profile]
     out = {}
     if parent := sec.get('inherit', '').strip():
-        if parent not in cp.sections(): raise SettingsError(f"{path} [{profile}] inherit = {parent!r}: no such section; sections: {', '.join(cp.sections())}")
-        out.update(_layer(cp, path, parent, (*seen, profile)))
+        here, under = parent in cp.sections(), below is not None and parent in below[0].sections()
+        if not (here or under):
+            known = cp.sections() + ([x for x in below[0].sections() if x not in cp.sections()] if below else [])
+            raise SettingsError(f"{path} [{profile}] inherit = {parent!r}: no such profile; profiles: {', '.join(known)}")
+        if under: out.update(below[1](parent))          # the packaged profile first, then what this file says of it
+        if here: out.update(_layer(cp, path, parent, (*seen, profile), below))
     for k in cp[profile]:
         if k in _META_KEYS: continue
         own = k in cp._sections[profile]
@@ -197,7 +201,7 @@ def load_settings(profile: str | None = None, path=None, **overrides) -> Setting
     if path and not user.is_file(): raise SettingsError(f"settings file {str(path)!r} does not exist")
     profile = profile or os.environ.get('AISTUDIO_PROFILE') or 'dev'
     files = [PACKAGED] + ([user] if user else [])
-    raw, found = {}, False
+    raw, found, packaged = {}, False, _read(PACKAGED)
     for f in files:
         cp = _read(f)
         for sec in cp.sections():
@@ -207,7 +211,7 @@ def load_settings(profile: str | None = None, path=None, **overrides) -> Setting
             if k not in SCHEMA and k not in _META_KEYS: _check(k, cp.defaults()[k], f, 'DEFAULT')
         if profile in cp.sections(): found = True
         for k, v in cp.defaults().items(): raw.setdefault(k, (v, f, 'DEFAULT')) if f == PACKAGED else raw.__setitem__(k, (v, f, 'DEFAULT'))
-        raw.update(_layer(cp, f, profile))
+        raw.update(_layer(cp, f, profile, below=None if f == PACKAGED else (packaged, lambda p: _layer(packaged, PACKAGED, p))))
     if not found:
         raise SettingsError(f"unknown profile {profile!r}; profiles: {', '.join(profiles(user))} (from {', '.join(map(str, files))})")
     vals = {k: d for k, (_, d, _, _) in SCHEMA.items()}
