@@ -17,8 +17,8 @@ from .interpret import MOODS, interpret
 _all_ = ['MOODS']          # the writer's moods live in aistudio.interpret; this module passes them on
 
 # %% auto #0
-__all__ = ['UNDERSTANDS', 'estimate_speech_seconds', 'speech_budget', 'WriterOutput', 'StoryGrammarWriter', 'revise_scene',
-           'MOODS']
+__all__ = ['UNDERSTANDS', 'estimate_speech_seconds', 'speech_budget', 'WriterOutput', 'check_writer_args', 'StoryGrammarWriter',
+           'revise_scene', 'MOODS']
 
 # %% ../nbs/10_script.ipynb #df0c1d6d
 def estimate_speech_seconds(text: str) -> float:
@@ -239,7 +239,7 @@ def _dialogue(entries: list, who: dict, slots: dict, budget: float, used: set, r
         lines.append(Line(speaker, text, paren, emotion))
     return lines
 
-# %% ../nbs/10_script.ipynb #5722acb0
+# %% ../nbs/10_script.ipynb #617ed229
 @dataclass
 class WriterOutput:
     "What every writer returns: the film, how many attempts it took (model writers retry), token usage and the raw model text."
@@ -248,20 +248,25 @@ class WriterOutput:
     usage: dict = field(default_factory=dict)
     raw: str = ''
 
+def check_writer_args(phrase, seconds, seed, aspect, fps) -> tuple:
+    "The arguments every writer takes, checked and normalised: (phrase, seconds, seed, aspect, fps)."
+    phrase = clean_text(phrase, 'phrase', 2000)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 5 <= seconds <= 1800:
+        raise InputError(f"seconds must be between 5 and 1800, got {seconds!r}")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps != int(fps) or not 1 <= fps <= 120:
+        raise InputError(f"fps must be a whole number above 0 (at most 120), got {fps!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32: raise InputError(f"seed must be an integer from 0 to {2**32 - 1}, got {seed!r}")
+    if aspect not in ASPECTS: raise InputError(f"aspect {aspect!r} is not allowed; use one of {', '.join(ASPECTS)}")
+    return phrase, seconds, seed, aspect, int(fps)
+
 class StoryGrammarWriter(EmbeddedBackend):
     "Embedded writer: a phrase -> a validated three-act `Film` from a story grammar; offline, deterministic, fast."
     stage = 'writer'
     name, version = 'story-grammar', '2'
 
     def __call__(self, phrase: str, *, seconds: float = 60, seed: int = 0, aspect: str = '16:9', fps: int = 24, callback=None) -> WriterOutput:
-        phrase = clean_text(phrase, 'phrase', 2000)
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 5 <= seconds <= 1800:
-            raise InputError(f"seconds must be between 5 and 1800, got {seconds!r}")
-        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps != int(fps) or not 1 <= fps <= 120:
-            raise InputError(f"fps must be a whole number above 0 (at most 120), got {fps!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32: raise InputError(f"seed must be an integer from 0 to {2**32 - 1}, got {seed!r}")
-        if aspect not in ASPECTS: raise InputError(f"aspect {aspect!r} is not allowed; use one of {', '.join(ASPECTS)}")
-        fps, rng = int(fps), random.Random(int(stable_hash('story-grammar', phrase, seed)[:16], 16))
+        phrase, seconds, seed, aspect, fps = check_writer_args(phrase, seconds, seed, aspect, fps)
+        rng = random.Random(int(stable_hash('story-grammar', phrase, seed)[:16], 16))
         parts, beats = _read_phrase(phrase), _structure(min(12, max(4, round(seconds / 8))))
         quiet = beats[0] == 'opening' and rng.random() < 0.6      # an establishing scene without dialogue
         s_beats = sum('S' in _BEATS[b][2] for b in beats)
