@@ -80,7 +80,7 @@ def cast_voices(film: Film, seed: int = 0) -> dict[str, Voice]:
         taken.append(out[c.name])
     return {c.name: out[c.name] for c in film.characters}
 
-# %% ../nbs/13_voice.ipynb #c56e3b0f
+# %% ../nbs/13_voice.ipynb #0e9b72c3
 _EMOTION = {  # emotion: (rate, pitch semitones, gain dB)
     'neutral': (1.00, 0.0, 0.0), 'joy': (1.06, 1.5, 1.0), 'sadness': (0.86, -1.5, -3.0), 'anger': (1.12, 1.0, 3.0),
     'fear': (1.10, 2.0, 1.0), 'surprise': (1.05, 2.5, 2.0), 'tenderness': (0.92, 0.5, -4.0), 'wonder': (0.95, 1.0, -1.0),
@@ -89,7 +89,8 @@ _PARENTHETICAL = [  # (words, (rate, pitch, gain dB, breath))
     (('whisper', 'hushed', 'under her breath', 'under his breath', 'under their breath', 'breathless'), (0.95, 0.0, -12.0, 0.45)),
     (('shout', 'yell', 'scream', 'bellow', 'calling out', 'calls out', 'loud'), (1.08, 1.5, 5.0, 0.0)),
     (('quiet', 'soft', 'murmur', 'gentl', 'to herself', 'to himself', 'to themself', 'mutter'), (0.96, -0.5, -6.0, 0.1)),
-    (('slow',), (0.85, 0.0, 0.0, 0.0)), (('quick', 'fast', 'hurried', 'rapid'), (1.15, 0.0, 0.0, 0.0))]
+    (('slow',), (0.85, 0.0, 0.0, 0.0)), (('quick', 'fast', 'hurried', 'rapid'), (1.15, 0.0, 0.0, 0.0)),
+    (('singing', 'sings', 'sung', 'chant', 'croon', 'humming'), (0.8, 1.0, 0.0, 0.0))]   # lyrics: chanted slower and a little higher (sung melody is the music stage's)
 
 def delivery(emotion: str = 'neutral', parenthetical: str = '') -> dict:
     "How a line is said: rate, pitch (semitones), gain (dB) and breath (0-1) from its emotion and parenthetical."
