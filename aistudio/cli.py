@@ -14,7 +14,7 @@ from .settings import ASPECTS, profiles
 # %% auto #0
 __all__ = ['build_parser', 'main']
 
-# %% ../nbs/21_cli.ipynb #fc67d768
+# %% ../nbs/21_cli.ipynb #2336fcb3
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='aistudio', description='Turn a phrase or a screenplay into a finished short film.')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -28,11 +28,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument('--seed', type=int, help='seed: the same seed makes the same film')
     m.add_argument('--out', metavar='DIR', help='run folder (default: outputs/<slug>)')
     m.add_argument('--progress', default='auto', choices=['auto', 'tqdm', 'log', 'none'], help='how to show progress')
-    b = sub.add_parser('bench', help='time a cold run, a warm re-run and a one-line edit (or, with --parse, the screenplay parser)')
+    b = sub.add_parser('bench', help='time a cold run, a warm re-run and a one-line edit (or, with --parse, the screenplay parser; with --compose, the composer)')
     b.add_argument('--seconds', type=float, default=60.0)
     b.add_argument('--profile', default=None)
     b.add_argument('--out', metavar='DIR', help='work folder (default: a temporary one)')
     b.add_argument('--parse', type=float, metavar='MB', help='instead: parse MB megabytes of Fountain and print the throughput')
+    b.add_argument('--compose', action='store_true', help='instead: time the composer against a raw-encode floor and moviepy on a synthetic film')
+    b.add_argument('--scenes', type=int, default=12, help='--compose: scenes of 5 s each (default 12)')
+    b.add_argument('--size', default='1280x720', metavar='WxH', help='--compose: frame size (default 1280x720)')
+    b.add_argument('--preset', default='veryfast', help='--compose: x264 preset for every variant (default veryfast)')
+    b.add_argument('--no-moviepy', action='store_true', help='--compose: leave moviepy out')
+    b.add_argument('--moviepy-scenes', type=int, metavar='N', help='--compose: let moviepy make only N scenes and extrapolate')
+    b.add_argument('--no-scaling', action='store_true', help='--compose: skip twice the scenes, 1920x1080 and 1080x1920')
     sub.add_parser('profiles', help='list the settings profiles')
     _script_parser(sub)
     return p
@@ -118,6 +125,13 @@ def main(argv=None) -> int:
             if args.parse is not None:
                 from aistudio.bench import parse_bench
                 parse_bench(args.parse); return 0
+            if args.compose:
+                import re
+                from aistudio.bench import compose_bench
+                m = re.fullmatch(r'(\d+)x(\d+)', args.size.strip())
+                if not m: raise AistudioError(f"--size {args.size!r}: give the frame size as WIDTHxHEIGHT, e.g. 1280x720")
+                compose_bench(scenes=args.scenes, width=int(m[1]), height=int(m[2]), preset=args.preset, scaling=not args.no_scaling,
+                              moviepy=False if args.no_moviepy else (args.moviepy_scenes or True), out=args.out); return 0
             from aistudio.bench import run_bench
             run_bench(seconds=args.seconds, profile=args.profile, out=args.out); return 0
         if args.cmd == 'script': return _script(args)

@@ -186,7 +186,7 @@ def _voice(run: _Run, film: Film) -> dict:
         return job, run.cache.run('voice', key, make)
     return dict(run.stage('voice', jobs, one))
 
-# %% ../nbs/20_pipeline.ipynb #eb2e39d9
+# %% ../nbs/20_pipeline.ipynb #4ab1dbf9
 def _score(run: _Run, film: Film, timeline: list) -> str:
     from aistudio.music import Section
     mu = backend('music', run.s)
@@ -201,20 +201,22 @@ def _score(run: _Run, film: Film, timeline: list) -> str:
 
 def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     "Film-level SRT/VTT references, and the scene-relative cues of each scene (for burning in)."
-    from aistudio.subtitle import cues_from_words, to_srt, to_vtt
+    from aistudio.subtitle import cues_from_words, style_for, to_srt, to_vtt
     from aistudio.voice import Word
+    (w, h) = run.s.size
+    chars = style_for(w, h).line_chars(w, h)      # 42 on landscape, fewer on a phone-shaped frame
     def cues_for(i, offset_of):
         out = []
         for j, ln in enumerate(film.scenes[i].lines):
             words = [Word(*w) for w in voices[(i, j)].meta['words']]
-            out += cues_from_words(words, offset=offset_of(j), speaker=ln.speaker)
+            out += cues_from_words(words, offset=offset_of(j), speaker=ln.speaker, max_chars=chars, fps=run.s.fps)
         return out
     scene_cues = run.stage('subtitle', range(len(film.scenes)), lambda i: cues_for(i, lambda j: timeline[i].line_starts[j]))
     film_cues = [c for i, t in enumerate(timeline) for c in cues_for(i, lambda j: t.start + t.line_starts[j])]
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #942ba177
+# %% ../nbs/20_pipeline.ipynb #6b325062
 def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
@@ -255,6 +257,32 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
         c.mux([run.store.path(x) for x in segments], run.store.path(audio), tmp)
         return {'video': run.store.put(tmp)}, {}
     return run.once('mux', fkey, mux).outputs['video']
+
+def _intended_spans(film: Film, timeline, moves, fade: float = 0.4) -> tuple[list, list]:
+    "Film-time spans where black (each scene's fade in and out) and a still picture (shots without a move) are meant to be."
+    black, still = [], []
+    for i, (sc, t) in enumerate(zip(film.scenes, timeline)):
+        black += [(t.start, t.start + fade), (t.start + t.duration - fade, t.start + t.duration)]
+        total, x = sum(sh.duration for sh in sc.shots), t.start
+        for k, sh in enumerate(sc.shots):
+            d = sh.duration / total * t.duration
+            mv = moves[(i, k)]['move']
+            if not mv or all(abs(a - b) < 1e-3 for a, b in zip(mv['start'], mv['end'])): still.append((x, x + d))   # a static camera
+            x += d
+    return black, still
+
+def _check(run: _Run, film: Film, timeline, moves, video_ref: str) -> dict:
+    "Duration, A/V drift, unintended black or frozen frames, loudness and true peak of the finished film (cached by the film's bytes)."
+    from aistudio.checks import check_render
+    black, still = _intended_spans(film, timeline, moves)
+    planned = sum(t.frames for t in timeline) / run.s.fps
+    key = cache_key('check', 'checks', {'version': 1}, {'video': video_ref, 'planned': planned, 'fps': run.s.fps, 'loudness': run.s.loudness,
+                                                    'black': black, 'still': still})
+    def make():
+        r = check_render(run.store.path(video_ref), expected_duration=planned, fps=run.s.fps, loudness_target=run.s.loudness,
+                         allowed_black=black, allowed_frozen=still)
+        return {}, r.to_dict()
+    return run.once('check', key, make).meta
 
 # %% ../nbs/20_pipeline.ipynb #14807228
 def _link(src: Path, dest: Path):
@@ -299,7 +327,7 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #046b1a4c
+# %% ../nbs/20_pipeline.ipynb #ba68e610
 def make_film(phrase: str | None = None, *, script=None, film: Film | None = None, profile: str | None = None,
               settings_path=None, aspect: str | None = None, seconds: float | None = None, seed: int | None = None,
               out=None, progress='auto', **overrides) -> FilmResult:
@@ -340,6 +368,8 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
         music = _score(run, film, timeline)
         srt, vtt, scene_cues = _subtitles(run, film, timeline, voices)
         video = _compose(run, film, timeline, images, moves, voices, music, scene_cues)
+        checks = _check(run, film, timeline, moves, video)
+        run.warnings += [f"render check: {p}" for p in checks.get('problems', [])]
         for (i, k), ref in images.items(): film.scenes[i].shots[k].assets['image'] = f'.store/{ref}'
         for (i, j), r in voices.items(): film.scenes[i].lines[j].assets['audio'] = f'.store/{r.outputs["audio"]}'
         film.assets.update({'video': 'film.mp4', 'srt': 'film.srt', 'vtt': 'film.vtt', 'music': f'.store/{music}', 'storyboard': 'storyboard.png'})
@@ -349,7 +379,7 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
                   'backends': {st: {'name': s[st], 'version': getattr(BACKENDS[st].get(s[st]), 'version', '?')} for st in BACKENDS},
                   'scenes': [{'heading': sc.heading, 'start': round(t.start, 3), 'duration': round(t.duration, 3), 'extended': t.extended}
                              for sc, t in zip(film.scenes, timeline)],
-                  'warnings': run.warnings}
+                  'checks': checks, 'warnings': run.warnings}
         page = _publish(run, film, video, srt, vtt, images, report)
         report.update({'timings': run.timings, 'cache': {'hits': run.cache.hits, 'misses': run.cache.misses},
                        'wall_seconds': round(time.perf_counter() - t_start, 3)})

@@ -30,6 +30,10 @@ def test_sixty_second_film_streams_duration_loudness(film60):
     L = media.loudness(film60 / 'film.mp4')
     assert abs(L['integrated'] - (-14)) <= 1.0, L
     assert L['true_peak'] <= -0.9, L
+    c = rep['checks']                                         # the render checks the pipeline ran and reported
+    assert c['ok'] and c['problems'] == [], c['problems']
+    assert c['frames'] == round(rep['planned_duration'] * 24) and abs(c['drift']['end']) < 1 / 24
+    assert abs(c['loudness'] - L['integrated']) <= 0.2 and c['true_peak'] <= -1.0
 
 @pytest.mark.slow
 def test_sixty_second_film_subtitles_burned_and_matching(film60):
@@ -95,6 +99,7 @@ def test_portrait_and_square_films(tmp_path, aspect, size):
     p = media.probe(r.video)
     assert (p['video']['width'], p['video']['height']) == size
     assert abs(p['duration'] - r.report['planned_duration']) <= 0.5
+    assert r.report['checks']['ok'], r.report['checks']['problems']
     from PIL import Image
     w, h = Image.open(r.run_dir / 'page' / 'poster.png').size
     assert (w > h) == (size[0] > size[1]) and (w == h) == (size[0] == size[1])
