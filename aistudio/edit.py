@@ -47,25 +47,12 @@ class ComposeOutput:
     path: Path
     duration: float
 
-# %% ../nbs/16_edit.ipynb #1a272b10
-_YUV = 'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1'
-
-def _static_chain(w: int, h: int, frames: int, fps: int) -> str:
-    "Fill w x h with the still (cropped to the frame's aspect, like a Ken Burns window at zoom 1), convert it once, hold it."
-    return (f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos,crop={w}:{h},"
-            f"{_YUV},loop=loop={frames - 1}:size=1:start=0,setpts=N/({fps}*TB),fps={fps},trim=end_frame={frames}")
-
-def _clip_chain(clip: Clip, w: int, h: int, frames: int, fps: int) -> str:
-    "Filter chain turning the clip's single still into exactly `frames` frames of w x h, yuv420p BT.709."
-    if clip.move is None: return _static_chain(w, h, frames, fps)
-    from PIL import Image
-    from aistudio.motion import kenburns_filter
-    with Image.open(clip.image) as im: sw, sh = im.size
-    chain = kenburns_filter(clip.move, sw, sh, w, h, frames, fps)
-    # BT.709 YUV before the move (once per still: faster and truer than converting every frame after it); whatever
-    # the motion chain yields, exactly `frames` frames leave here (padded with the last frame, or cut)
-    return (f"scale=out_color_matrix=bt709:out_range=tv,format=yuv444p,{chain},{_YUV},fps={fps},"
-            f"tpad=stop_mode=clone:stop={frames},trim=end_frame={frames},setpts=N/({fps}*TB)")
+# %% ../nbs/16_edit.ipynb #fb308121
+def _clip_graph(i: int, clip: Clip, w: int, h: int, frames: int, fps: int) -> str:
+    "Filtergraph from input [i:v] to [c{i}]: exactly `frames` frames of w x h, yuv420p BT.709 (the timeline renderer's chains)."
+    from aistudio.render import kenburns_graph, still_graph
+    if clip.move is None: return still_graph(f'{i}:v', f'c{i}', w, h, frames, fps)
+    return kenburns_graph(f'{i}:v', f'c{i}', clip.move, w, h, frames, fps, tag=f'k{i}')
 
 # %% ../nbs/16_edit.ipynb #72f61874
 _WJ = '\u2060'
@@ -126,7 +113,7 @@ def xfade_joins(frames: list, overlaps: list, kinds: list, fps: int, src: str = 
     parts.append(''.join(f'[{l}]' for l in order) + f"concat=n={len(order)}:v=1:a=0,settb=1/{fps},setpts=N[{dst}]")
     return parts
 
-# %% ../nbs/16_edit.ipynb #6aee7790
+# %% ../nbs/16_edit.ipynb #26d0ca71
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
 class FFmpegComposer(EmbeddedBackend):
@@ -172,7 +159,7 @@ class FFmpegComposer(EmbeddedBackend):
                 try: link.symlink_to(Path(c.image).resolve())
                 except OSError: shutil.copy(c.image, link)
                 args += ['-i', link.name]
-                parts.append(f"[{i}:v]{_clip_chain(c, width, height, n + (tf if i < len(nf) - 1 else 0), fps)}[c{i}]")
+                parts.append(_clip_graph(i, c, width, height, n + (tf if i < len(nf) - 1 else 0), fps))
             k = len(nf)
             parts += xfade_joins([n + (tf if i < k - 1 else 0) for i, n in enumerate(nf)], [0] + [tf] * (k - 1),
                                  ['cut'] + ['crossfade' if tf else 'cut'] * (k - 1), fps, src='c')

@@ -1,5 +1,5 @@
 "Edge cases of aistudio.edit and aistudio.subtitle that the notebooks do not show."
-import sys, types
+import sys
 from pathlib import Path
 import numpy as np
 import pytest
@@ -32,17 +32,16 @@ def test_cues_outside_segment_are_clipped(comp, stills, tmp_path):
     out = comp.render_segment(seg, tmp_path / 'seg.mp4', width=W, height=H, fps=FPS)
     assert count_frames(out) == 12
 
-def test_kenburns_branch_uses_motion_filter(comp, stills, tmp_path, monkeypatch):
-    calls = []
-    def kenburns_filter(move, sw, sh, w, h, frames, fps):
-        calls.append((move, sw, sh, w, h, frames, fps))
-        # a deliberately sloppy chain: one frame short, so the composer must pad
-        return f"scale={w * 2}:{h * 2},zoompan=z='1+0.002*on':d={frames - 1}:s={w}x{h}:fps={fps}"
-    monkeypatch.setitem(sys.modules, 'aistudio.motion', types.SimpleNamespace(kenburns_filter=kenburns_filter))
-    seg = Segment([Clip(stills[0], 1.0, move='push'), Clip(stills[1], 1.0)], 2.0)
-    out = comp.render_segment(seg, tmp_path / 'kb.mp4', width=W, height=H, fps=FPS, transition=0.5)
-    assert calls == [('push', 320, 180, W, H, 18, FPS)]      # 12 frames + the 6-frame transition
+def test_kenburns_clip_moves_and_static_clip_holds(comp, tmp_path):
+    from aistudio.motion import KenBurnsMove
+    g = np.zeros((180, 320, 3), np.uint8); g[..., 0] = np.linspace(0, 255, 320)[None, :].astype(np.uint8)   # a left-to-right ramp
+    Image.fromarray(g).save(tmp_path / 'ramp.png')
+    seg = Segment([Clip(tmp_path / 'ramp.png', 1.0, KenBurnsMove((0.3, 0.5, 1.6), (0.7, 0.5, 1.6))), Clip(tmp_path / 'ramp.png', 1.0)], 2.0)
+    out = comp.render_segment(seg, tmp_path / 'kb.mp4', width=W, height=H, fps=FPS, transition=0.0, fade=0.0)
     assert count_frames(out) == 24
+    red = lambda t: np.asarray(extract_frame(out, t))[..., 0].astype(float).mean()
+    assert red(0.0) + 20 < red(0.9)                             # the pan right shows more of the bright right side
+    assert abs(red(1.05) - red(1.9)) < 1.0                      # the static clip holds its frame
 
 def test_mux_rejects_mismatched_segments(comp, stills, tmp_path):
     a = comp.render_segment(Segment([Clip(stills[0], 1.0)], 1.0), tmp_path / 'a.mp4', width=W, height=H, fps=FPS)
