@@ -37,7 +37,7 @@ def subtract_spans(spans, holes, min_len: float = 0.0) -> list:
         if e - s >= min_len and e > s: out.append((s, e))
     return out
 
-# %% ../nbs/16b_checks.ipynb #1e6b1837
+# %% ../nbs/16b_checks.ipynb #9a2c68ab
 BLACK_MIN, BLACK_PIXEL, FREEZE_MIN, FREEZE_NOISE = 0.1, 0.10, 0.5, 0.001
 
 def _streams(out: str) -> dict:
@@ -65,13 +65,13 @@ def _loudness(err: str) -> dict:
     if 'Summary:' not in err or not m: raise BackendError("the loudness measurement printed no result")
     return dict(zip(('loudness', 'lra', 'true_peak'), (float(v) for v in m.groups())))
 
-def _scan(path: Path, has_audio: bool) -> dict:
-    "One decode pass: black and frozen spans, per-stream timing, and (with audio) EBU R128 loudness."
-    fc = (f"[0:v:0]blackdetect=d={BLACK_MIN}:pix_th={BLACK_PIXEL},freezedetect=n={FREEZE_NOISE}:d={FREEZE_MIN}[v]"
-          + (";[0:a:0]ebur128=peak=true:framelog=quiet[a]" if has_audio else ''))
-    cmd = [media.ffmpeg_exe(), '-hide_banner', '-nostdin', '-nostats', '-i', str(path.resolve()), '-filter_complex', fc,
-           '-map', '[v]', '-c:v', 'wrapped_avframe', '-enc_time_base:v', 'demux',
-           *(['-map', '[a]', '-c:a', 'pcm_s16le'] if has_audio else []), '-fps_mode', 'passthrough', '-f', 'framecrc', 'pipe:1']
+def _scan(path: Path, has_audio: bool, pictures: bool = True) -> dict:
+    "One pass: black and frozen spans (decoding the pictures; without `pictures` only the packets' timing), per-stream timing, EBU R128 loudness."
+    fc = ';'.join(([f"[0:v:0]blackdetect=d={BLACK_MIN}:pix_th={BLACK_PIXEL},freezedetect=n={FREEZE_NOISE}:d={FREEZE_MIN}[v]"] if pictures else [])
+                  + (["[0:a:0]ebur128=peak=true:framelog=quiet[a]"] if has_audio else []))
+    vmap = ['-map', '[v]', '-c:v', 'wrapped_avframe', '-enc_time_base:v', 'demux'] if pictures else ['-map', '0:v:0', '-c:v', 'copy']
+    cmd = [media.ffmpeg_exe(), '-hide_banner', '-nostdin', '-nostats', '-i', str(path.resolve()), *(['-filter_complex', fc] if fc else []),
+           *vmap, *(['-map', '[a]', '-c:a', 'pcm_s16le'] if has_audio else []), '-fps_mode', 'passthrough', '-f', 'framecrc', 'pipe:1']
     r = subprocess.run(cmd, capture_output=True)
     err = r.stderr.decode('utf-8', 'replace')
     if r.returncode: raise BackendError(f"checking {path.name} failed (exit {r.returncode}): {err.strip()[-1500:]}")
@@ -128,7 +128,7 @@ class RenderReport:
                 + (f", drift {self.drift['end']:+.3f} s, {self.loudness:.1f} LUFS, {self.true_peak:.1f} dBTP" if self.audio_duration is not None else ', no audio'))
         return head + ('\nok' if self.ok else ''.join(f'\n- {p}' for p in self.problems))
 
-# %% ../nbs/16b_checks.ipynb #da4a4124
+# %% ../nbs/16b_checks.ipynb #e681f213
 def _spans_arg(spans, what: str) -> list:
     out = []
     try: items = list(spans)
@@ -143,8 +143,8 @@ def _fmt(spans) -> str: return ', '.join(f"{s:.2f}-{e:.2f} s" for s, e in spans)
 
 def check_render(video, *, expected_duration: float | None = None, fps: float | None = None, loudness_target: float | None = None,
                  allowed_black=(), allowed_frozen=(), tolerance_lu: float = 1.0, max_true_peak: float | None = -1.0,
-                 expect_audio: bool = True) -> RenderReport:
-    "Measure a rendered film in one ffmpeg pass and list its problems: duration, A/V drift, unintended black or frozen pictures, loudness, true peak."
+                 expect_audio: bool = True, pictures: bool = True) -> RenderReport:
+    "Measure a rendered film in one ffmpeg pass and list its problems: duration, A/V drift, unintended black or frozen pictures (unless not `pictures`), loudness, true peak."
     t0 = time.perf_counter()
     path = Path(video)
     allowed_black, allowed_frozen = _spans_arg(allowed_black, 'allowed_black'), _spans_arg(allowed_frozen, 'allowed_frozen')
@@ -155,7 +155,7 @@ def check_render(video, *, expected_duration: float | None = None, fps: float | 
     info = media.probe(path)
     if info['video'] is None: raise InputError(f"{path.name} has no video stream")
     has_audio = info['audio'] is not None
-    sc = _scan(path, has_audio)
+    sc = _scan(path, has_audio, pictures)
     v, a = sc['video'], sc['audio']
     rate = float(info['video']['fps'] or (v['frames'] / (v['end'] - v['start'])))
     frame, problems = 1 / rate, []

@@ -216,7 +216,7 @@ def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #6b325062
+# %% ../nbs/20_pipeline.ipynb #d88975a9
 def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
@@ -256,33 +256,45 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
         tmp = run.store.tmp_path('.mp4')
         c.mux([run.store.path(x) for x in segments], run.store.path(audio), tmp)
         return {'video': run.store.put(tmp)}, {}
-    return run.once('mux', fkey, mux).outputs['video']
+    return run.once('mux', fkey, mux).outputs['video'], segments
 
-def _intended_spans(film: Film, timeline, moves, fade: float = 0.4) -> tuple[list, list]:
-    "Film-time spans where black (each scene's fade in and out) and a still picture (shots without a move) are meant to be."
-    black, still = [], []
-    for i, (sc, t) in enumerate(zip(film.scenes, timeline)):
-        black += [(t.start, t.start + fade), (t.start + t.duration - fade, t.start + t.duration)]
-        total, x = sum(sh.duration for sh in sc.shots), t.start
-        for k, sh in enumerate(sc.shots):
-            d = sh.duration / total * t.duration
-            mv = moves[(i, k)]['move']
-            if not mv or all(abs(a - b) < 1e-3 for a, b in zip(mv['start'], mv['end'])): still.append((x, x + d))   # a static camera
-            x += d
+def _intended_spans(sc, t, move_of, fade: float = 0.4) -> tuple[list, list]:
+    "Scene-relative spans where black (the scene's fade in and out) and a still picture (shots without a move) are meant to be."
+    black, still, total, x = [(0.0, fade), (t.duration - fade, t.duration)], [], sum(sh.duration for sh in sc.shots), 0.0
+    for k, sh in enumerate(sc.shots):
+        d = sh.duration / total * t.duration
+        mv = move_of(k)
+        if not mv or all(abs(a - b) < 1e-3 for a, b in zip(mv['start'], mv['end'])): still.append((x, x + d))   # a static camera
+        x += d
     return black, still
 
-def _check(run: _Run, film: Film, timeline, moves, video_ref: str) -> dict:
-    "Duration, A/V drift, unintended black or frozen frames, loudness and true peak of the finished film (cached by the film's bytes)."
+def _check(run: _Run, film: Film, timeline, moves, segments, video_ref: str) -> dict:
+    """Checks of the finished film: each scene's pictures (unintended black or frozen frames, frame count), cached by the segment's
+    bytes so an edit re-checks only the scenes it re-rendered; then the film's duration, A/V drift, loudness and true peak (no decoding)."""
     from aistudio.checks import check_render
-    black, still = _intended_spans(film, timeline, moves)
-    planned = sum(t.frames for t in timeline) / run.s.fps
-    key = cache_key('check', 'checks', {'version': 1}, {'video': video_ref, 'planned': planned, 'fps': run.s.fps, 'loudness': run.s.loudness,
-                                                    'black': black, 'still': still})
+    fps = run.s.fps
+    def one(i):
+        sc, t = film.scenes[i], timeline[i]
+        black, still = _intended_spans(sc, t, lambda k: moves[(i, k)]['move'])
+        key = cache_key('check', 'checks', {'version': 1}, {'segment': segments[i], 'frames': t.frames, 'fps': fps, 'black': black, 'still': still})
+        def make():
+            r = check_render(run.store.path(segments[i]), expected_duration=t.frames / fps, fps=fps, allowed_black=black, allowed_frozen=still,
+                             expect_audio=False)
+            return {}, r.to_dict()
+        return run.cache.run('check', key, make).meta
+    scenes = run.stage('check', range(len(film.scenes)), one)
+    planned = sum(t.frames for t in timeline) / fps
+    key = cache_key('check', 'checks', {'version': 1}, {'video': video_ref, 'planned': planned, 'fps': fps, 'loudness': run.s.loudness})
     def make():
-        r = check_render(run.store.path(video_ref), expected_duration=planned, fps=run.s.fps, loudness_target=run.s.loudness,
-                         allowed_black=black, allowed_frozen=still)
+        r = check_render(run.store.path(video_ref), expected_duration=planned, fps=fps, loudness_target=run.s.loudness, pictures=False)
         return {}, r.to_dict()
-    return run.once('check', key, make).meta
+    out = dict(run.once('check', key, make).meta)
+    shift = lambda spans, t: [[round(a + t.start, 3), round(b + t.start, 3)] for a, b in spans]
+    out['black'] = [x for r, t in zip(scenes, timeline) for x in shift(r['black'], t)]
+    out['frozen'] = [x for r, t in zip(scenes, timeline) for x in shift(r['frozen'], t)]
+    out['problems'] = out['problems'] + [f"scene {i + 1}: {p}" for i, r in enumerate(scenes) for p in r['problems']]
+    out['ok'] = not out['problems']
+    return out
 
 # %% ../nbs/20_pipeline.ipynb #14807228
 def _link(src: Path, dest: Path):
@@ -327,7 +339,7 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #ba68e610
+# %% ../nbs/20_pipeline.ipynb #0961162b
 def make_film(phrase: str | None = None, *, script=None, film: Film | None = None, profile: str | None = None,
               settings_path=None, aspect: str | None = None, seconds: float | None = None, seed: int | None = None,
               out=None, progress='auto', **overrides) -> FilmResult:
@@ -367,8 +379,8 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
             if t.extended: run.warnings.append(f"scene {i + 1} grew to {t.duration:.2f}s to fit its dialogue")
         music = _score(run, film, timeline)
         srt, vtt, scene_cues = _subtitles(run, film, timeline, voices)
-        video = _compose(run, film, timeline, images, moves, voices, music, scene_cues)
-        checks = _check(run, film, timeline, moves, video)
+        video, segments = _compose(run, film, timeline, images, moves, voices, music, scene_cues)
+        checks = _check(run, film, timeline, moves, segments, video)
         run.warnings += [f"render check: {p}" for p in checks.get('problems', [])]
         for (i, k), ref in images.items(): film.scenes[i].shots[k].assets['image'] = f'.store/{ref}'
         for (i, j), r in voices.items(): film.scenes[i].lines[j].assets['audio'] = f'.store/{r.outputs["audio"]}'
