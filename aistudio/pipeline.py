@@ -216,10 +216,11 @@ def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #d88975a9
+# %% ../nbs/20_pipeline.ipynb #6ddcb4f1
 def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
+    from aistudio.subtitle import shift_cues
     c, s = backend('composer', run.s), run.s
     (w, h), fps = s.size, s.fps
     def seg(i):
@@ -251,10 +252,14 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
               loudness=s.loudness, music_gain_db=s.music_gain)
         return {'audio': run.store.put(tmp)}, {}
     audio = run.once('mix', mkey, mix).outputs['audio']
-    fkey = cache_key('mux', c, _params(c), {'segments': segments, 'audio': audio})
+    soft = [] if s.burn_subtitles else [x for i, t in enumerate(timeline) for x in shift_cues(scene_cues[i], t.start)]
+    fkey = cache_key('mux', c, _params(c), {'segments': segments, 'audio': audio, 'soft': [(q.start, q.end, q.text) for q in soft]})
     def mux():
         tmp = run.store.tmp_path('.mp4')
         c.mux([run.store.path(x) for x in segments], run.store.path(audio), tmp)
+        if soft:                        # subtitles not burned in: a soft mov_text track players can switch on
+            from aistudio.subtitle import mux_subtitles
+            tmp2 = run.store.tmp_path('.mp4'); mux_subtitles(tmp, soft, tmp2); tmp.unlink(); tmp = tmp2
         return {'video': run.store.put(tmp)}, {}
     return run.once('mux', fkey, mux).outputs['video'], segments
 

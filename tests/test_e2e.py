@@ -211,3 +211,17 @@ def test_cli_films_a_full_syntax_fountain_script_in_order(tmp_path):
     starts = {c.text.split('\n')[-1]: c.start for c in cues}
     here, came = next(s for t, s in starts.items() if 'here' in t), next(s for t, s in starts.items() if 'came' in t)
     assert abs(here - came) < 0.05                                                     # dual dialogue is said together
+
+def test_soft_subtitle_track_when_not_burned(tmp_path):
+    "burn_subtitles = false: the picture has no text and the MP4 carries the dialogue as a switchable mov_text track."
+    from aistudio.pipeline import make_film
+    from aistudio.subtitle import parse_srt
+    r = make_film('a kite that will not come down', profile='test', seconds=20, out=tmp_path / 'run', progress='none',
+                  settings_path=ROOT / 'settings.ini', burn_subtitles=False)
+    info = subprocess.run([media.ffmpeg_exe(), '-hide_banner', '-i', str(r.video)], capture_output=True, text=True).stderr
+    assert 'Subtitle: mov_text' in info, info
+    subprocess.run([media.ffmpeg_exe(), '-v', 'error', '-i', str(r.video), '-map', '0:s:0', str(tmp_path / 'soft.srt')], check=True)
+    soft, film = parse_srt((tmp_path / 'soft.srt').read_text()), parse_srt((r.run_dir / 'film.srt').read_text())
+    assert [c.text for c in soft] == [c.text for c in film] and soft
+    assert all(abs(a.start - b.start) < 0.01 for a, b in zip(soft, film))
+    assert r.report['checks']['ok'], r.report['checks']['problems']
