@@ -17,7 +17,7 @@ from .subtitle import shift_cues, to_ass
 from .timeline import TRACKS, AudioClip, Cancelled
 
 # %% auto #0
-__all__ = ['XFADE', 'SR', 'Clip', 'Segment', 'Placement', 'ComposeOutput', 'subtitle_style', 'burn_filter', 'xfade_joins',
+__all__ = ['XFADE', 'SR', 'AAC', 'Clip', 'Segment', 'Placement', 'ComposeOutput', 'subtitle_style', 'burn_filter', 'xfade_joins',
            'FFmpegComposer', 'extract_frame', 'count_frames', 'cancelled', 'ffmpeg_job', 'mix_tracks']
 
 # %% ../nbs/16_edit.ipynb #b57972ef
@@ -233,8 +233,9 @@ def ffmpeg_job(args, *, what: str = 'ffmpeg', cwd=None, cancel=None, progress=No
         raise BackendError(f"{what} failed (exit {p.returncode}): {chr(10).join(lines).strip()[-1500:]}")
     return text
 
-# %% ../nbs/16_edit.ipynb #a146c3f3
+# %% ../nbs/16_edit.ipynb #75a38b57
 SR = 48000
+AAC = ['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '192k']   # AAC-LC 192 kb/s with the native encoder's fast coder
 _BLK = SR // 100                 # 10 ms: the resolution of level statistics and ducking
 _CHUNK = 1000 * _BLK             # 10 s: the mixing block
 
@@ -350,7 +351,7 @@ def _measure(raw: Path, cwd, cancel=None) -> dict:
     i, thresh, lra, tp = (float(v) for v in m.groups())
     return {'i': i, 'thresh': thresh, 'lra': lra, 'tp': tp}
 
-# %% ../nbs/16_edit.ipynb #d88c64af
+# %% ../nbs/16_edit.ipynb #fb81acac
 def mix_tracks(clips, duration: float, out, *, loudness: float = -14.0, music_gain_db: float = -20.0, duck_db: float = 10.0,
                effects_duck_db: float = 4.0, callback=None, cancel=None) -> Path:
     "Mix `AudioClip`s into exactly `duration` s at `loudness` LUFS (true peak <= -1 dBTP): music levelled and ducked under dialogue."
@@ -408,7 +409,7 @@ def mix_tracks(clips, duration: float, out, *, loudness: float = -14.0, music_ga
             slope = float(np.clip((h - (meas['tp'] - meas['i'])) / step, 0.2, 1.0))
         gain = loudness - meas['i']            # the second pass: a pure gain to the target, peaks now leave room for it
         af = f"volume={gain:.4f}dB:precision=float,apad=whole_len={n},atrim=end_sample={n}"
-        codec = ['-c:a', 'pcm_s16le'] if out.suffix.lower() == '.wav' else ['-c:a', 'aac', '-b:a', '192k']
+        codec = ['-c:a', 'pcm_s16le'] if out.suffix.lower() == '.wav' else AAC
         fmt = 'wav' if out.suffix.lower() == '.wav' else 'ipod'
         total = round(duration * 1000)
         def prog(k, v):
@@ -431,7 +432,7 @@ def _mix(self, dialogue, music, duration: float, out, *, loudness: float = -14.0
 
 FFmpegComposer.mix = _mix
 
-# %% ../nbs/16_edit.ipynb #5d25f7f8
+# %% ../nbs/16_edit.ipynb #b346d7e4
 def _concat_line(p: Path) -> str:
     s = str(Path(p).resolve())
     if '\n' in s or '\r' in s: raise InputError(f"a segment path contains a line break: {s!r}")
@@ -453,7 +454,7 @@ def _mux(self, segments, audio, out, *, callback=None, cancel=None) -> Path:
     total = sum(round(i['duration'] * fps) for i in infos) / fps
     a = media.probe(audio)['audio'] if audio is not None else None
     if audio is not None and a is None: raise InputError(f"{Path(audio).name} has no audio stream")
-    acodec = ['-c:a', 'copy'] if a and a['codec'] == 'aac' and a['sample_rate'] == SR else ['-c:a', 'aac', '-b:a', '192k', '-ar', SR]
+    acodec = ['-c:a', 'copy'] if a and a['codec'] == 'aac' and a['sample_rate'] == SR else [*AAC, '-ar', SR]
     out = Path(out)
     with tempfile.TemporaryDirectory(prefix='aistudio-mux-') as wd:
         lst = Path(wd) / 'segments.txt'

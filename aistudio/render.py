@@ -20,7 +20,7 @@ from .subtitle import Cue, shift_cues
 __all__ = ['RENDER_VERSION', 'kenburns_graph', 'still_graph', 'draw_card', 'card_graph', 'nvenc_available', 'pick_encoder',
            'encoder_args', 'render_segment_plan', 'render_timeline']
 
-# %% ../nbs/16d_render.ipynb #95da36dd
+# %% ../nbs/16d_render.ipynb #77cc7895
 _MATRIX = 'out_color_matrix=bt709:out_range=tv'
 
 def _tail(frames: int, fps: int) -> str:
@@ -29,19 +29,21 @@ def _tail(frames: int, fps: int) -> str:
             f"setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709")
 
 def kenburns_graph(src: str, dst: str, move, w: int, h: int, frames: int, fps: int, *, first: int = 0, total: int | None = None,
-                   supersample: int = 2, tag: str = 'kb') -> str:
+                   supersample: float = 2.0, chroma_supersample: float = 1.0, tag: str = 'kb') -> str:
     "Filtergraph from still [src] to [dst]: frames `first` .. `first + frames` of a `total`-frame Ken Burns `move` at w x h."
     from aistudio.motion import clamp_window
+    if not (1 <= supersample <= 4 and 1 <= chroma_supersample <= 4): raise InputError("supersample factors must be from 1 to 4")
     total = first + frames if total is None else total
     (x0, y0, z0), (x1, y1, z1) = clamp_window(*move.start), clamp_window(*move.end)
     e = f"(0.5-0.5*cos(PI*min((on+{first})/{max(total - 1, 1)},1)))"
     def lerp(a, b): return f"{a:.6f}" if abs(b - a) < 1e-9 else f"({a:.6f}+{b - a:.6f}*{e})"
     def zp(ow, oh): return (f"zoompan=z='{lerp(z0, z1)}':x='{lerp(x0, x1)}*iw-floor(iw/zoom)/2+0.5'"
                             f":y='{lerp(y0, y1)}*ih-floor(ih/zoom)/2+0.5':d={frames}:s={ow}x{oh}:fps={fps}")
-    W, H, t = supersample * w, supersample * h, tag
-    return (f"[{src}]scale={W}:{H}:force_original_aspect_ratio=increase:flags=lanczos:{_MATRIX},crop={W}:{H},format=yuv420p,"
-            f"extractplanes=y+u+v[{t}y][{t}u][{t}v];[{t}y]{zp(w, h)}[{t}Y];[{t}u]{zp(w // 2, h // 2)}[{t}U];"
-            f"[{t}v]{zp(w // 2, h // 2)}[{t}V];[{t}Y][{t}U][{t}V]mergeplanes=map1s=1:map2s=2:format=yuv420p,{_tail(frames, fps)}[{dst}]")
+    def fit(ss): W, H = 2 * round(ss * w / 2), 2 * round(ss * h / 2); return f"scale={W}:{H}:force_original_aspect_ratio=increase:flags=lanczos:{_MATRIX},crop={W}:{H},format=yuv420p"
+    t = tag
+    return (f"[{src}]split=2[{t}a][{t}b];[{t}a]{fit(supersample)},extractplanes=y[{t}y];[{t}b]{fit(chroma_supersample)},extractplanes=u+v[{t}u][{t}v];"
+            f"[{t}y]{zp(w, h)}[{t}Y];[{t}u]{zp(w // 2, h // 2)}[{t}U];[{t}v]{zp(w // 2, h // 2)}[{t}V];"
+            f"[{t}Y][{t}U][{t}V]mergeplanes=map1s=1:map2s=2:format=yuv420p,{_tail(frames, fps)}[{dst}]")
 
 def still_graph(src: str, dst: str, w: int, h: int, frames: int, fps: int, window=(0.5, 0.5, 1.0)) -> str:
     "Filtergraph from still [src] to [dst]: one fixed window (cx, cy, zoom) of it, converted once and held for `frames` frames."
