@@ -131,7 +131,7 @@ def encoder_args(encoder: str, fps: int, preset: str = 'veryfast', crf: int = 21
         return ['-c:v', 'h264_nvenc', '-preset', _NVENC_PRESET[preset], '-tune', 'hq', '-rc', 'vbr', '-cq', crf, '-b:v', 0, '-forced-idr', 1, *common]
     return ['-c:v', 'libx264', '-preset', preset, '-crf', crf, '-keyint_min', fps, '-sc_threshold', 0, *common]
 
-# %% ../nbs/16d_render.ipynb #ff6f4bb2
+# %% ../nbs/16d_render.ipynb #34c21474
 _PASS = ('PNG', 'JPEG', 'BMP', 'TIFF', 'WEBP')   # still formats handed to ffmpeg as they are; others are converted to PNG
 
 def _link(src, dest: Path) -> Path:
@@ -139,44 +139,89 @@ def _link(src, dest: Path) -> Path:
     except OSError: shutil.copy(src, dest)
     return dest
 
-def _piece(tl: Timeline, k: int, pc, wd: Path, w: int, h: int, fps: int) -> tuple[list, str]:
-    "Input options and filtergraph of piece `k`, labelled [p{k}]."
+def _piece(tl: Timeline, k: int, pc, wd: Path, w: int, h: int, fps: int, inp: int, src: str | None = None) -> tuple[list, str]:
+    "Input options and filtergraph of piece `k`, labelled [p{k}]: its own input number `inp`, or a picture already labelled [src]."
     c = tl.video[pc.clip]
-    total = round(c.duration * fps)
+    total, i = round(c.duration * fps), src or f'{inp}:v'
     if c.kind == 'card':
         roll = bool({**CARD_STYLE, **c.style}['scroll'])
         draw_card(c.text, w, h, c.style, frames=total).save(wd / f'card{k}.png')
-        g = card_graph(f'{k}:v', f'p{k}', w, h, pc.frames, fps, first=pc.first, total=total) if roll else still_graph(f'{k}:v', f'p{k}', w, h, pc.frames, fps)
+        g = card_graph(i, f'p{k}', w, h, pc.frames, fps, first=pc.first, total=total) if roll else still_graph(i, f'p{k}', w, h, pc.frames, fps)
         return ['-i', f'card{k}.png'], g
     if c.kind == 'video':
         ext = Path(c.source).suffix.lower() or '.mp4'
         link = _link(c.source, wd / f'in{k}{ext}')
         t0 = c.in_point + pc.first / fps
-        g = (f"[{k}:v]setpts=PTS-STARTPTS,fps={fps},scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic:{_MATRIX},"
+        g = (f"[{i}]setpts=PTS-STARTPTS,fps={fps},scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic:{_MATRIX},"
              f"crop={w}:{h},format=yuv420p,tpad=stop_mode=clone:stop={pc.frames},{_tail(pc.frames, fps)}[p{k}]")
         return ['-an', '-sn', '-dn', '-ss', f'{t0:.6f}', '-t', f'{(pc.frames + 2) / fps:.6f}', '-i', link.name], g
-    fmt = media_info(c.source, 'image')['format']
-    if fmt in _PASS: link = _link(c.source, wd / f'in{k}.{fmt.lower()}')
-    else:
-        from PIL import Image
-        with Image.open(c.source) as im: im.convert('RGB').save(wd / f'in{k}.png')
-        link = wd / f'in{k}.png'
+    a = []
+    if src is None:
+        fmt = media_info(c.source, 'image')['format']
+        if fmt in _PASS: link = _link(c.source, wd / f'in{k}.{fmt.lower()}')
+        else:
+            from PIL import Image
+            with Image.open(c.source) as im: im.convert('RGB').save(wd / f'in{k}.png')
+            link = wd / f'in{k}.png'
+        a = ['-i', link.name]
     m = c.move
     if m is None or tuple(m.start) == tuple(m.end):
-        return ['-i', link.name], still_graph(f'{k}:v', f'p{k}', w, h, pc.frames, fps, m.start if m else (0.5, 0.5, 1.0))
+        return a, still_graph(i, f'p{k}', w, h, pc.frames, fps, m.start if m else (0.5, 0.5, 1.0))
     ss = 2 if w * h <= 1920 * 1088 else 1
-    return ['-i', link.name], kenburns_graph(f'{k}:v', f'p{k}', m, w, h, pc.frames, fps, first=pc.first, total=total, supersample=ss, tag=f'k{k}')
+    return a, kenburns_graph(i, f'p{k}', m, w, h, pc.frames, fps, first=pc.first, total=total, supersample=ss, tag=f'k{k}')
 
-# %% ../nbs/16d_render.ipynb #6af71e03
+def _png_kind(path) -> bytes | None:
+    "What makes PNGs decode alike (IHDR: size, depth, colour type, interlace; the colour chunks present), or None if not a PNG."
+    try:
+        with open(path, 'rb') as f:
+            if f.read(8) != b'\x89PNG\r\n\x1a\n': return None
+            kind, n, typ = b'', 0, b''
+            while typ != b'IDAT' and n < 64:
+                head = f.read(8)
+                if len(head) < 8: return None
+                size, typ = int.from_bytes(head[:4], 'big'), head[4:]
+                if typ == b'IHDR': kind += f.read(size)
+                else:
+                    if typ in (b'iCCP', b'gAMA', b'cHRM', b'sRGB', b'cICP', b'PLTE', b'tRNS'): kind += typ
+                    f.seek(size, 1)
+                f.seek(4, 1); n += 1
+            return kind
+    except OSError: return None
+
+def _still_groups(tl: Timeline, seg, wd: Path) -> tuple[list, list, dict, int]:
+    "PNG stills of the segment that decode alike, read as one numbered image sequence: input options, graph parts, {piece: label}, inputs."
+    groups = {}
+    for k, pc in enumerate(seg.pieces):
+        c = tl.video[pc.clip]
+        if c.kind == 'still' and (kind := _png_kind(c.source)) is not None: groups.setdefault(kind, []).append(k)
+    args, parts, labels, j = [], [], {}, 0
+    for ks in groups.values():
+        if len(ks) < 2: continue
+        src = {k: str(Path(tl.video[seg.pieces[k].clip].source).resolve()) for k in ks}
+        files = list(dict.fromkeys(src.values()))
+        for n, f in enumerate(files): _link(f, wd / f'g{j}_{n:04d}.png')
+        args += ['-f', 'image2', '-framerate', 1, '-start_number', 0, '-i', f'g{j}_%04d.png']
+        tags = [f'g{j}f{n}' for n in range(len(files))]
+        parts.append(f"[{j}:v]split={len(files)}{''.join(f'[{t}]' for t in tags)}" if len(files) > 1 else f"[{j}:v]null[{tags[0]}]")
+        for n, t in enumerate(tags):
+            users = [k for k in ks if src[k] == files[n]]
+            parts.append(f"[{t}]trim=start_frame={n}:end_frame={n + 1}{f',split={len(users)}' if len(users) > 1 else ''}"
+                         + ''.join(f'[s{k}]' for k in users))
+            labels.update({k: f's{k}' for k in users})
+        j += 1
+    return args, parts, labels, j
+
+# %% ../nbs/16d_render.ipynb #99823294
 def render_segment_plan(tl: Timeline, seg, out, *, encoder: str = 'libx264', preset: str = 'veryfast', crf: int = 21,
                         cancel=None, progress=None) -> Path:
     "Encode one planned segment of a (valid) timeline to `out` (MP4, H.264, no audio) with one ffmpeg run."
     (w, h), fps, out = tl.output.size, tl.output.fps, Path(out)
     with tempfile.TemporaryDirectory(prefix='aistudio-seg-') as wd:
-        wd, args, parts = Path(wd), [], []
+        wd = Path(wd)
+        args, parts, labels, inputs = _still_groups(tl, seg, wd)
         for k, pc in enumerate(seg.pieces):
-            a, g = _piece(tl, k, pc, wd, w, h, fps)
-            args += a; parts.append(g)
+            a, g = _piece(tl, k, pc, wd, w, h, fps, inputs, labels.get(k))
+            args += a; parts.append(g); inputs += bool(a)
         ps = seg.pieces
         parts += xfade_joins([p.frames for p in ps], [p.overlap for p in ps], [p.transition for p in ps], fps)
         post = []
@@ -193,7 +238,7 @@ def render_segment_plan(tl: Timeline, seg, out, *, encoder: str = 'libx264', pre
                        what=f'segment {seg.index} render', cwd=wd, cancel=cancel, progress=prog)
     return out
 
-# %% ../nbs/16d_render.ipynb #6dd05d4a
+# %% ../nbs/16d_render.ipynb #5e05b2df
 RENDER_VERSION = '1'    # part of segment cache keys: bump when the picture for the same inputs changes
 
 def _segment_key(tl: Timeline, seg, enc: list) -> str:
@@ -219,7 +264,7 @@ def _join(paths, audio, out, frames: int, fps: int, cancel=None) -> Path:
                         '-t', f'{frames / fps:.6f}', '-movflags', '+faststart', '-f', 'mp4', part.resolve()], what='join', cancel=cancel)
     return Path(out)
 
-# %% ../nbs/16d_render.ipynb #910d0a85
+# %% ../nbs/16d_render.ipynb #97d4e3db
 def render_timeline(tl: Timeline, out, *, preset: str = 'veryfast', crf: int = 21, encoder: str = 'auto', workers: int = 1,
                     callback=None, cancel=None, cache_dir=None, segment_seconds: float = 20.0) -> RenderResult:
     "Render timeline `tl` into the MP4 `out`: segments in parallel (cached in `cache_dir`), audio mixed alongside, joined by stream copy."
