@@ -142,7 +142,7 @@ def clip_layout(tl: Timeline) -> list[tuple[int, int, int]]:
         out.append((t, t + n, over)); t += n
     return out
 
-# %% ../nbs/16a_timeline.ipynb #7626fba8
+# %% ../nbs/16a_timeline.ipynb #b25da005
 _MEDIA: dict = {}
 
 def _where(i: int, c) -> str:
@@ -177,6 +177,8 @@ def media_info(path, kind: str) -> dict:
             if kind == 'image':
                 from PIL import Image
                 with Image.open(p) as im: info = {'width': im.width, 'height': im.height, 'format': im.format}; im.verify()
+                if info['format'] != 'PNG':          # verify() checks PNG's chunk checksums; other formats are decoded once to find truncation
+                    with Image.open(p) as im: im.load()
             elif kind == 'audio' and p.suffix.lower() == '.wav' and (info := _wav_info(p)): pass
             else:
                 from aistudio import media
