@@ -420,19 +420,21 @@ def mix_tracks(clips, duration: float, out, *, loudness: float = -14.0, music_ga
     if callback: callback(total, total)
     return out
 
-# %% ../nbs/16_edit.ipynb #249820ef
-def _mix(self, dialogue, music, duration: float, out, *, loudness: float = -14.0, music_gain_db: float = -20.0,
+# %% ../nbs/16_edit.ipynb #571962cb
+def _mix(self, dialogue, music, duration: float, out, *, effects=(), loudness: float = -14.0, music_gain_db: float = -20.0,
          duck_db: float = 10.0, callback=None, cancel=None) -> Path:
-    "Place `dialogue`, duck `music` under it, normalise to `loudness` LUFS (true peak <= -1 dBTP), write exactly `duration` s."
-    for k, p in enumerate(dialogue):
-        if p.start < 0: raise InputError(f"dialogue[{k}] starts at {p.start} s; starts must not be negative")
+    "Place `dialogue` and `effects` (`Placement`s), duck `music` and effects under the dialogue, normalise to `loudness` LUFS (true peak <= -1 dBTP), write exactly `duration` s."
+    for what, ps in (('dialogue', dialogue), ('effects', effects)):
+        for k, p in enumerate(ps):
+            if p.start < 0: raise InputError(f"{what}[{k}] starts at {p.start} s; starts must not be negative")
     clips = [AudioClip(p.path, p.start, 'dialogue', gain_db=p.gain_db) for p in dialogue]
+    clips += [AudioClip(p.path, p.start, 'effects', gain_db=p.gain_db) for p in effects]
     if music is not None: clips.append(AudioClip(music, 0.0, 'music'))
     return mix_tracks(clips, duration, out, loudness=loudness, music_gain_db=music_gain_db, duck_db=duck_db, callback=callback, cancel=cancel)
 
 FFmpegComposer.mix = _mix
 
-# %% ../nbs/16_edit.ipynb #b346d7e4
+# %% ../nbs/16_edit.ipynb #68c115cc
 def _concat_line(p: Path) -> str:
     s = str(Path(p).resolve())
     if '\n' in s or '\r' in s: raise InputError(f"a segment path contains a line break: {s!r}")
@@ -472,7 +474,7 @@ def _mux(self, segments, audio, out, *, callback=None, cancel=None) -> Path:
 
 FFmpegComposer.mux = _mux
 
-# %% ../nbs/16_edit.ipynb #be4c9691
+# %% ../nbs/16_edit.ipynb #92f62439
 def _call(self, segments, dialogue, music, out, *, width: int, height: int, fps: int, transition: float = 0.5,
           fade: float = 0.4, burn_subtitles: bool = True, loudness: float = -14.0, music_gain_db: float = -20.0,
           duck_db: float = 10.0, callback=None) -> ComposeOutput:
@@ -495,7 +497,7 @@ def _call(self, segments, dialogue, music, out, *, width: int, height: int, fps:
 
 FFmpegComposer.__call__ = _call
 
-# %% ../nbs/16_edit.ipynb #c74b953c
+# %% ../nbs/16_edit.ipynb #a8644a60
 def _render(self, timeline, out, **kw):
     "Render an `aistudio.timeline.Timeline` into the MP4 `out` with this composer's preset and crf (see `aistudio.render.render_timeline`)."
     from aistudio.render import render_timeline
