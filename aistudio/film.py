@@ -22,14 +22,15 @@ TIMES_OF_DAY = ('dawn', 'day', 'dusk', 'night')
 GENDERS = ('female', 'male', 'neutral')
 SCHEMA_VERSION = 1
 
-# %% ../nbs/03_film.ipynb #cc776d60
+# %% ../nbs/03_film.ipynb #56d55dc2
 @dataclass
 class Voice:
-    "How a character sounds: a backend voice plus pitch (semitones), formant (ratio) and tempo (ratio) transforms."
+    "How a character sounds: a backend voice plus pitch (semitones), formant (ratio) and tempo (ratio) transforms, and an effect chain."
     preset: str = 'default'
     pitch: float = 0.0
     formant: float = 1.0
     tempo: float = 1.0
+    effects: list = field(default_factory=list)   # aistudio.voicefx chain: preset or effect names, or {'name', 'params'}
 
 @dataclass
 class Character:
@@ -109,7 +110,7 @@ class Film:
         "Every (scene_index, line_index, line) in screenplay order."
         return [(i, j, l) for i, s in enumerate(self.scenes) for j, l in enumerate(s.lines)]
 
-# %% ../nbs/03_film.ipynb #9b2264af
+# %% ../nbs/03_film.ipynb #a3eebebb
 _HEX = re.compile(r'^#[0-9a-fA-F]{6}$')
 _SCENE_NUMBER = re.compile(r'^[A-Za-z0-9.\-]{1,12}$')
 _opt = lambda v, what, n, multiline=False: clean_text(v, what, n, multiline=multiline) if isinstance(v, str) and v.strip() else ('' if isinstance(v, str) else clean_text(v, what))
@@ -146,6 +147,9 @@ def validate(film: Film) -> Film:
         c.age = int(_num(c.age, f'characters[{i}].age', 0, 130))
         if c.gender not in GENDERS: raise InputError(f"characters[{i}].gender {c.gender!r}: use one of {', '.join(GENDERS)}")
         c.look = clean_text(c.look, f'characters[{i}].look', 500) if c.look.strip() else ''
+        fx = c.voice.effects if c.voice else []
+        if not isinstance(fx, list) or len(fx) > 8 or not all(isinstance(e, (str, dict)) for e in fx):
+            raise InputError(f"characters[{i}].voice.effects must be a list of at most 8 effect or preset names (or {{'name', 'params'}} objects)")
     for i, s in enumerate(film.scenes):
         w = f'scenes[{i}]'
         s.heading = clean_text(s.heading, f'{w}.heading', 200)

