@@ -22,7 +22,7 @@ TIMES_OF_DAY = ('dawn', 'day', 'dusk', 'night')
 GENDERS = ('female', 'male', 'neutral')
 SCHEMA_VERSION = 1
 
-# %% ../nbs/03_film.ipynb #56d55dc2
+# %% ../nbs/03_film.ipynb #6aa98206
 @dataclass
 class Voice:
     "How a character sounds: a backend voice plus pitch (semitones), formant (ratio) and tempo (ratio) transforms, and an effect chain."
@@ -31,6 +31,8 @@ class Voice:
     formant: float = 1.0
     tempo: float = 1.0
     effects: list = field(default_factory=list)   # aistudio.voicefx chain: preset or effect names, or {'name', 'params'}
+    sample: str = ''     # an uploaded voice sample this voice imitates (a path or store reference), '' for none
+    consent: str = ''    # the consent statement recorded with an uploaded sample (required when `sample` is set)
 
 @dataclass
 class Character:
@@ -110,7 +112,7 @@ class Film:
         "Every (scene_index, line_index, line) in screenplay order."
         return [(i, j, l) for i, s in enumerate(self.scenes) for j, l in enumerate(s.lines)]
 
-# %% ../nbs/03_film.ipynb #a3eebebb
+# %% ../nbs/03_film.ipynb #c3c79cd2
 _HEX = re.compile(r'^#[0-9a-fA-F]{6}$')
 _SCENE_NUMBER = re.compile(r'^[A-Za-z0-9.\-]{1,12}$')
 _opt = lambda v, what, n, multiline=False: clean_text(v, what, n, multiline=multiline) if isinstance(v, str) and v.strip() else ('' if isinstance(v, str) else clean_text(v, what))
@@ -150,6 +152,11 @@ def validate(film: Film) -> Film:
         fx = c.voice.effects if c.voice else []
         if not isinstance(fx, list) or len(fx) > 8 or not all(isinstance(e, (str, dict)) for e in fx):
             raise InputError(f"characters[{i}].voice.effects must be a list of at most 8 effect or preset names (or {{'name', 'params'}} objects)")
+        if c.voice and c.voice.sample:
+            c.voice.sample = clean_text(c.voice.sample, f'characters[{i}].voice.sample', 1000)
+            if not str(c.voice.consent).strip():
+                raise InputError(f"characters[{i}].voice.sample is set but voice.consent is empty: record the speaker's consent to use their voice")
+            c.voice.consent = clean_text(c.voice.consent, f'characters[{i}].voice.consent', 2000, multiline=True)
     for i, s in enumerate(film.scenes):
         w = f'scenes[{i}]'
         s.heading = clean_text(s.heading, f'{w}.heading', 200)
