@@ -20,7 +20,8 @@ from .progress import get_progress
 from . import media
 
 # %% auto #0
-__all__ = ['LEAD', 'TAIL', 'MIN_GAP', 'SECONDS_RANGE', 'backend', 'SceneTiming', 'plan_timeline', 'FilmResult', 'make_film']
+__all__ = ['LEAD', 'TAIL', 'MIN_GAP', 'SECONDS_RANGE', 'SFX_VERSION', 'backend', 'SceneTiming', 'plan_timeline', 'FilmResult',
+           'make_film']
 
 # %% ../nbs/20_pipeline.ipynb #d13b6328
 _INSTANCES, _INSTANCES_LOCK = {}, threading.Lock()
@@ -186,7 +187,7 @@ def _voice(run: _Run, film: Film) -> dict:
         return job, run.cache.run('voice', key, make)
     return dict(run.stage('voice', jobs, one))
 
-# %% ../nbs/20_pipeline.ipynb #4ab1dbf9
+# %% ../nbs/20_pipeline.ipynb #e455804f
 def _score(run: _Run, film: Film, timeline: list) -> str:
     from aistudio.music import Section
     mu = backend('music', run.s)
@@ -198,6 +199,25 @@ def _score(run: _Run, film: Film, timeline: list) -> str:
         tmp = run.store.tmp_path('.wav'); media.write_wav(tmp, out.audio, out.sample_rate)
         return {'music': run.store.put(tmp)}, {}
     return run.once('score', key, make).outputs['music']
+
+SFX_VERSION = '1'   # part of the sound-effects cache key: bump when aistudio.sfx makes different sound for the same scene
+
+def _sfx(run: _Run, film: Film, timeline: list) -> dict:
+    "Each scene's sound-effects bed (ambience from its setting, spot effects from its action), placed at the scene's start: {scene: ref}."
+    from aistudio.sfx import cues_for_scene, render_scene_sfx
+    if not run.s.sfx: return {}
+    todo = [i for i, sc in enumerate(film.scenes) if cues_for_scene(sc)]
+    def one(i):
+        sc, t = film.scenes[i], timeline[i]
+        seed = (film.seed + 7919 * i) % 2**32
+        scene = [sc.heading, sc.setting, sc.time_of_day, sc.description, sc.target_duration, [(l.speaker, l.text, l.action) for l in sc.lines]]
+        key = cache_key('sfx', 'embedded', {'version': SFX_VERSION}, {'scene': scene, 'duration': round(t.duration, 4), 'seed': seed, 'gain': run.s.sfx_gain})
+        def make():
+            bed = render_scene_sfx(sc, t.duration, sample_rate=48000, seed=seed) * 10 ** (run.s.sfx_gain / 20)
+            tmp = run.store.tmp_path('.wav'); media.write_wav(tmp, bed, 48000)
+            return {'audio': run.store.put(tmp)}, {}
+        return i, run.cache.run('sfx', key, make).outputs['audio']
+    return dict(run.stage('sfx', todo, one))
 
 def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     "Film-level SRT/VTT references, and the scene-relative cues of each scene (for burning in)."
@@ -216,8 +236,8 @@ def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #6ddcb4f1
-def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues) -> str:
+# %% ../nbs/20_pipeline.ipynb #41b2408a
+def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues, sfx=None) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
     from aistudio.subtitle import shift_cues
@@ -245,11 +265,12 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
     total = sum(t.frames for t in timeline) / fps
     place = [(voices[(i, j)].outputs['audio'], round(t.start + t.line_starts[j], 4))
              for i, t in enumerate(timeline) for j in range(len(film.scenes[i].lines))]
-    mkey = cache_key('mix', c, _params(c), {'dialogue': place, 'music': music_ref, 'duration': total, 'loudness': s.loudness, 'music_gain': s.music_gain})
+    fx = [(ref, round(timeline[i].start, 4)) for i, ref in sorted((sfx or {}).items())]
+    mkey = cache_key('mix', c, _params(c), {'dialogue': place, 'music': music_ref, 'effects': fx, 'duration': total, 'loudness': s.loudness, 'music_gain': s.music_gain})
     def mix():
         tmp = run.store.tmp_path('.m4a')
         c.mix([Placement(run.store.path(r), st) for r, st in place], run.store.path(music_ref), total, tmp,
-              loudness=s.loudness, music_gain_db=s.music_gain)
+              effects=[Placement(run.store.path(r), st) for r, st in fx], loudness=s.loudness, music_gain_db=s.music_gain)
         return {'audio': run.store.put(tmp)}, {}
     audio = run.once('mix', mkey, mix).outputs['audio']
     soft = [] if s.burn_subtitles else [x for i, t in enumerate(timeline) for x in shift_cues(scene_cues[i], t.start)]
@@ -344,7 +365,7 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #0961162b
+# %% ../nbs/20_pipeline.ipynb #3c4ac6fc
 def make_film(phrase: str | None = None, *, script=None, film: Film | None = None, profile: str | None = None,
               settings_path=None, aspect: str | None = None, seconds: float | None = None, seed: int | None = None,
               out=None, progress='auto', **overrides) -> FilmResult:
@@ -383,13 +404,15 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
         for i, t in enumerate(timeline):
             if t.extended: run.warnings.append(f"scene {i + 1} grew to {t.duration:.2f}s to fit its dialogue")
         music = _score(run, film, timeline)
+        sfx = _sfx(run, film, timeline)
         srt, vtt, scene_cues = _subtitles(run, film, timeline, voices)
-        video, segments = _compose(run, film, timeline, images, moves, voices, music, scene_cues)
+        video, segments = _compose(run, film, timeline, images, moves, voices, music, scene_cues, sfx)
         checks = _check(run, film, timeline, moves, segments, video)
         run.warnings += [f"render check: {p}" for p in checks.get('problems', [])]
         for (i, k), ref in images.items(): film.scenes[i].shots[k].assets['image'] = f'.store/{ref}'
         for (i, j), r in voices.items(): film.scenes[i].lines[j].assets['audio'] = f'.store/{r.outputs["audio"]}'
         film.assets.update({'video': 'film.mp4', 'srt': 'film.srt', 'vtt': 'film.vtt', 'music': f'.store/{music}', 'storyboard': 'storyboard.png'})
+        for i, ref in sfx.items(): film.scenes[i].assets['sfx'] = f'.store/{ref}'
         planned = sum(t.frames for t in timeline) / s.fps
         report = {'title': film.title, 'profile': s.profile, 'planned_duration': planned, 'requested_duration': s.seconds if phrase is not None else film.duration,
                   'size': list(s.size), 'fps': s.fps, 'aspect': s.aspect, 'seed': film.seed,

@@ -14,7 +14,7 @@ from .core import InputError, MissingExtraError
 # %% auto #0
 __all__ = ['STAGES', 'BACKENDS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend', 'LocalExecutor', 'get_executor']
 
-# %% ../nbs/01_registry.ipynb #7f2dd0a5
+# %% ../nbs/01_registry.ipynb #69ed0ecd
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
 
 class Registry:
@@ -63,6 +63,7 @@ for _stage, _name, _target in [
     ('motion', 'kenburns', 'aistudio.motion:KenBurns'),
     ('voice', 'piper', 'aistudio.voice:PiperVoice'),
     ('music', 'procedural', 'aistudio.music:ProceduralComposer'),
+    ('music', 'raga', 'aistudio.idioms:RagaComposer'),
     ('composer', 'ffmpeg', 'aistudio.edit:FFmpegComposer'),
     ('publisher', 'static', 'aistudio.publish:StaticPublisher')]:
     BACKENDS[_stage].register(_name, _target)

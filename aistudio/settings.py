@@ -15,7 +15,7 @@ from .registry import BACKENDS, EXECUTORS
 # %% auto #0
 __all__ = ['ASPECTS', 'SCHEMA', 'PACKAGED', 'Settings', 'frame_size', 'find_settings_file', 'profiles', 'load_settings']
 
-# %% ../nbs/02_settings.ipynb #494bcabc
+# %% ../nbs/02_settings.ipynb #0f15e00d
 ASPECTS = {'16:9': (16, 9), '9:16': (9, 16), '1:1': (1, 1)}
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
@@ -49,6 +49,8 @@ SCHEMA = {
     'crf':         (int, 21, (0, 51), 'x264 quality (lower is better)'),
     'loudness':    (float, -14.0, (-31.0, -5.0), 'integrated loudness target, LUFS'),
     'music_gain':  (float, -20.0, (-60.0, 0.0), 'music level under dialogue, dB before normalisation'),
+    'sfx':         (bool, True, None, 'synthesised sound effects from each scene\'s setting and action'),
+    'sfx_gain':    (float, -12.0, (-60.0, 12.0), 'sound effects level, dB from their standard level (ambience about -24 dBFS RMS)'),
     'burn_subtitles': (bool, True, None, 'burn subtitles into the picture (an .srt/.vtt is always written)'),
     'transition':  (float, 0.5, (0.0, 3.0), 'crossfade between shots and fades between scenes, seconds'),
     'voice_rate':  (float, 1.0, (0.5, 2.0), 'speaking rate multiplier'),
