@@ -14,7 +14,7 @@ from .core import InputError, MissingExtraError
 # %% auto #0
 __all__ = ['STAGES', 'BACKENDS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend', 'LocalExecutor', 'get_executor']
 
-# %% ../nbs/01_registry.ipynb #69ed0ecd
+# %% ../nbs/01_registry.ipynb #7484cf92
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
 
 class Registry:
@@ -62,6 +62,8 @@ for _stage, _name, _target in [
     ('painter', 'procedural', 'aistudio.visual:ProceduralPainter'),
     ('motion', 'kenburns', 'aistudio.motion:KenBurns'),
     ('voice', 'piper', 'aistudio.voice:PiperVoice'),
+    ('voice', 'espeak', 'aistudio.espeak:EspeakVoice'),
+    ('voice', 'openai-speech', 'aistudio.speechapi:OpenAISpeech'),
     ('music', 'procedural', 'aistudio.music:ProceduralComposer'),
     ('music', 'raga', 'aistudio.idioms:RagaComposer'),
     ('composer', 'ffmpeg', 'aistudio.edit:FFmpegComposer'),
