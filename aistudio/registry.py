@@ -14,7 +14,7 @@ from .core import InputError, MissingExtraError
 # %% auto #0
 __all__ = ['STAGES', 'BACKENDS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend', 'LocalExecutor', 'get_executor']
 
-# %% ../nbs/01_registry.ipynb #7484cf92
+# %% ../nbs/01_registry.ipynb #c0b19e66
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
 
 class Registry:
@@ -66,6 +66,8 @@ for _stage, _name, _target in [
     ('voice', 'openai-speech', 'aistudio.speechapi:OpenAISpeech'),
     ('music', 'procedural', 'aistudio.music:ProceduralComposer'),
     ('music', 'raga', 'aistudio.idioms:RagaComposer'),
+    ('music', 'library', 'aistudio.musiclib:LibraryMusic'),
+    ('music', 'musicgen', 'aistudio.musicgen:MusicGen'),
     ('composer', 'ffmpeg', 'aistudio.edit:FFmpegComposer'),
     ('publisher', 'static', 'aistudio.publish:StaticPublisher')]:
     BACKENDS[_stage].register(_name, _target)
