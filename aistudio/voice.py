@@ -16,9 +16,11 @@ from .film import EMOTIONS, Film, Voice
 from .media import ffmpeg_output
 
 # %% auto #0
-__all__ = ['MIN_PITCH_GAP', 'MIN_FORMANT_GAP', 'SAMPLE_RATE', 'PAD', 'PEAK', 'TARGET_RMS_DB', 'NOISE_LEN', 'Word', 'SpeechOutput',
-           'voice_category', 'voices_distinct', 'cast_voices', 'delivery', 'plan_speech', 'align_words',
-           'transform_voice', 'active_rms', 'estimate_f0', 'seed_noise_inputs', 'PiperVoice']
+__all__ = ['MIN_PITCH_GAP', 'MIN_FORMANT_GAP', 'BASE_F0', 'SAMPLE_RATE', 'PAD', 'PEAK', 'TARGET_RMS_DB', 'ENV_BANDS',
+           'PITCH_UNIT', 'ENV_UNIT', 'NOISE_LEN', 'Word', 'SpeechOutput', 'look_traits', 'voice_archetype',
+           'voice_category', 'voices_distinct', 'preferred_voice', 'cast_voices', 'delivery', 'plan_speech',
+           'align_words', 'transform_voice', 'active_rms', 'estimate_f0', 'VoicePrint', 'spectral_envelope',
+           'voice_print', 'voice_distance', 'voice_gap', 'seed_noise_inputs', 'PiperVoice']
 
 # %% ../nbs/13_voice.ipynb #794a765e
 @dataclass
@@ -36,21 +38,47 @@ class SpeechOutput:
     words: list = field(default_factory=list)
     duration: float = 0.0
 
-# %% ../nbs/13_voice.ipynb #1c6f9609
-_RANGES = {  # category: ((pitch lo, hi) semitones, (formant lo, hi) ratio, (tempo lo, hi))
-    'child':   ((6.0, 8.0), (1.17, 1.23), (1.02, 1.06)),
-    'female':  ((3.0, 6.0), (1.08, 1.15), (0.97, 1.03)),
-    'male':    ((-3.0, 0.0), (0.92, 1.00), (0.97, 1.03)),
-    'teen':    ((0.5, 2.0), (1.00, 1.05), (1.00, 1.05)),
-    'neutral': ((-5.0, -3.0), (0.84, 0.89), (0.93, 0.97)),
+# %% ../nbs/13_voice.ipynb #b348b489
+_ARCHETYPES = {  # archetype: (pitch semitones, formant ratio, tempo)
+    'child': (11.5, 1.26, 1.04), 'young_woman': (9.0, 1.19, 1.02), 'woman': (6.5, 1.13, 1.0), 'old_woman': (3.5, 1.08, 0.9),
+    'young_man': (1.5, 1.03, 1.02), 'man': (-0.5, 0.97, 1.0), 'old_man': (-2.5, 0.92, 0.9), 'neutral': (-4.5, 0.86, 0.95),
+    'giant': (-6.5, 0.80, 0.9)}
+_ELDER_FX = [{'name': 'vibrato', 'params': {'rate_hz': 5.5, 'depth_st': 0.3}}, {'name': 'tremolo', 'params': {'rate_hz': 5.5, 'depth': 0.12}}]
+_TRAITS = {  # trait: (look words (prefixes), pitch change, formant factor, tempo factor, effects)
+    'giant':   (('giant', 'huge', 'hulking', 'enormous', 'massive', 'towering', 'ogre', 'troll', 'booming', 'colossal'), 0, 1, 1, []),
+    'old':     (('old', 'elder', 'aged', 'ancient', 'grey', 'gray', 'white-haired', 'wrinkl', 'frail', 'wizened'), 0, 1, 1, []),
+    'young':   (('young', 'youth', 'boyish', 'girlish', 'teen'), 0, 1, 1, []),
+    'gruff':   (('gruff', 'gravel', 'rough', 'hoarse', 'husky', 'rasp', 'growl', 'deep', 'burly', 'grizzled'), -1.5, 0.96, 1, []),
+    'gravel':  (('gravel', 'hoarse', 'rasp', 'growl', 'gruff'), 0, 1, 1, [{'name': 'distortion', 'params': {'drive': 2.5, 'mix': 0.3}}]),
+    'bright':  (('bright', 'cheer', 'bubbl', 'sunny', 'perky', 'lively', 'chirp', 'energetic', 'bouncy'), 1.0, 1.02, 1.06, []),
+    'nervous': (('nervous', 'anxious', 'timid', 'shy', 'jittery', 'jumpy', 'trembl', 'fidget', 'skittish'), 0.5, 1, 1.08,
+                [{'name': 'vibrato', 'params': {'rate_hz': 7.0, 'depth_st': 0.3}}]),
+    'calm':    (('calm', 'gentle', 'serene', 'soft-spoken', 'wise', 'patient', 'weary', 'tired', 'sleepy'), 0, 1, 0.93, []),
+    'small':   (('tiny', 'small', 'petite', 'little', 'slight'), 0, 1.03, 1, []),
+    'robot':   (('robot', 'android', 'machine', 'mechanical', 'cyborg'), 0, 1, 1, ['robot']),
+    'ghost':   (('ghost', 'spectral', 'phantom', 'spirit', 'wraith'), 0, 1, 1, ['ghost']),
 }
 MIN_PITCH_GAP, MIN_FORMANT_GAP = 2.0, 0.06
+BASE_F0 = 93.0  # Hz: the packaged Joe voice's typical pitch (measured below)
+
+def look_traits(look: str) -> list[str]:
+    "The personality traits named by words in a character's `look` (see `_TRAITS`), in table order."
+    words = re.findall(r"[a-z][a-z'-]*", (look or '').lower())
+    return [t for t, (keys, *_) in _TRAITS.items() if any(w.startswith(k) for w in words for k in keys)]
+
+def voice_archetype(age: int, gender: str, look: str = '') -> str:
+    "Which archetype a character's voice starts from (a key of `_ARCHETYPES`), from age, gender and look words."
+    traits = look_traits(look)
+    if 'giant' in traits: return 'giant'
+    if age < 13: return 'child'
+    if gender not in ('female', 'male'): return 'neutral'
+    who = 'woman' if gender == 'female' else 'man'
+    if age >= 60 or 'old' in traits: return 'old_' + who
+    return 'young_' + who if age < 25 or 'young' in traits else who
 
 def voice_category(age: int, gender: str) -> str:
-    "Which voice range a character falls in: child, teen (boys 13-17), female, male or neutral."
-    if age < 13: return 'child'
-    if gender == 'male' and age < 18: return 'teen'
-    return gender if gender in ('female', 'male') else 'neutral'
+    "The archetype from age and gender alone (kept for callers of the first casting API)."
+    return voice_archetype(age, gender)
 
 def voices_distinct(a: Voice, b: Voice) -> bool:
     "True when two voices are clearly apart: >= 2 semitones in pitch or >= 6% in formant."
@@ -58,25 +86,34 @@ def voices_distinct(a: Voice, b: Voice) -> bool:
 
 def _unit(*parts) -> float: return int(stable_hash(*parts)[:12], 16) / 16**12
 
+def preferred_voice(c, seed: int = 0) -> Voice:
+    "The voice a character would get with nobody else in the film: archetype, look traits and a small personal offset."
+    kind = voice_archetype(c.age, c.gender, c.look)
+    p, f, t = _ARCHETYPES[kind]
+    fx = list(_ELDER_FX) if kind.startswith('old_') else []
+    for tr in look_traits(c.look):
+        _, dp, ff, tf, e = _TRAITS[tr]
+        p, f, t = p + dp, f * ff, t * tf
+        fx += [x for x in e if x not in fx]
+    p += 0.5 * (_unit('pitch', c.name, seed) - 0.5); f *= 1 + 0.02 * (_unit('formant', c.name, seed) - 0.5)
+    t *= 1 + 0.04 * (_unit('tempo', c.name, seed) - 0.5)
+    if 'robot' in fx:  # the robot's monotone sits at the character's own pitch
+        fx = [{'name': 'robot', 'params': {'pitch_hz': round(min(400.0, BASE_F0 * 2 ** (p / 12)), 1)}} if x == 'robot' else x for x in fx]
+    return Voice('default', round(min(11.5, max(-11.5, p)), 1), round(min(1.35, max(0.75, f)), 2), round(min(1.3, max(0.7, t)), 2), fx)
+
 def cast_voices(film: Film, seed: int = 0) -> dict[str, Voice]:
-    "A distinct, deterministic `Voice` per character name (characters with a voice keep it)."
+    "A distinct, deterministic `Voice` per character name from age, gender and look (characters with a voice keep it)."
     out = {c.name: c.voice for c in film.characters if c.voice is not None}
     taken = list(out.values())
     for c in film.characters:
         if c.voice is not None: continue
-        (plo, phi), (flo, fhi), (tlo, thi) = _RANGES[voice_category(c.age, c.gender)]
-        p0 = plo + (phi - plo) * _unit('pitch', c.name, seed)
-        f0 = flo + (fhi - flo) * _unit('formant', c.name, seed)
-        tempo = tlo + (thi - tlo) * _unit('tempo', c.name, seed)
-        if c.age >= 65: tempo, p0 = tempo * 0.9, p0 - (1.0 if c.gender == 'female' else 0.0)
-        def cost(p, f):  # distance from the preferred point in units of the minimum gap, plus a penalty outside the range
-            out_of = max(0, plo - p, p - phi) / MIN_PITCH_GAP + max(0, math.log(flo / f), math.log(f / fhi)) / MIN_FORMANT_GAP
-            return ((p - p0) / MIN_PITCH_GAP) ** 2 + (math.log(f / f0) / MIN_FORMANT_GAP) ** 2 + 4 * out_of
-        grid = [(round(float(p), 1), round(float(f), 2)) for p in np.arange(plo - 6, phi + 6.01, 0.5) for f in np.arange(max(0.75, flo - 0.12), min(1.35, fhi + 0.12) + 1e-9, 0.01)]
+        want = preferred_voice(c, seed)
+        cost = lambda p, f: ((p - want.pitch) / MIN_PITCH_GAP) ** 2 + (math.log(f / want.formant) / MIN_FORMANT_GAP) ** 2
+        grid = [(round(float(p), 1), round(float(f), 2)) for p in np.arange(want.pitch - 6, want.pitch + 6.01, 0.5)
+                for f in np.arange(max(0.75, want.formant - 0.12), min(1.35, want.formant + 0.12) + 1e-9, 0.01) if -12 <= p <= 12]
         grid.sort(key=lambda pf: cost(*pf))
-        best = next((Voice('default', p, f, round(float(tempo), 2)) for p, f in grid
-                     if all(voices_distinct(Voice('default', p, f), t) for t in taken)), None)
-        out[c.name] = best or Voice('default', *grid[0], round(float(tempo), 2))
+        p, f = next(((p, f) for p, f in grid if all(voices_distinct(Voice('default', p, f), t) for t in taken)), grid[0])
+        out[c.name] = Voice('default', p, f, want.tempo, list(want.effects))
         taken.append(out[c.name])
     return {c.name: out[c.name] for c in film.characters}
 
@@ -238,7 +275,47 @@ def estimate_f0(x: np.ndarray, sr: int, fmin: float = 60, fmax: float = 500) -> 
         if c[i] > 0.8: f0s.append(sr / (lo + i))
     return float(np.median(f0s)) if f0s else 0.0
 
-# %% ../nbs/13_voice.ipynb #b8630395
+# %% ../nbs/13_voice.ipynb #6ebcea1e
+ENV_BANDS, PITCH_UNIT, ENV_UNIT = 40, 1.0, 1.0
+
+@dataclass
+class VoicePrint:
+    "What a voice sounds like, measured: typical pitch (Hz) and mean spectral envelope (dB at `ENV_BANDS` log-spaced points, mean 0)."
+    f0: float
+    envelope: np.ndarray
+    fmax: float = 5000.0
+
+def spectral_envelope(x: np.ndarray, sr: int, fmax: float = 5000.0, fmin: float = 150.0) -> np.ndarray:
+    "Mean cepstrally smoothed log spectrum (dB) of the loud frames of `x`, at `ENV_BANDS` log-spaced points from `fmin` to `fmax`, mean removed."
+    n = 1 << int(round(math.log2(0.032 * sr)))
+    x = np.asarray(x, np.float64)
+    if len(x) < 2 * n: raise InputError(f"audio is too short to measure a voice ({len(x) / sr:.2f} s)")
+    fr = np.lib.stride_tricks.sliding_window_view(x, n)[::n // 4]
+    e = (fr ** 2).sum(1)
+    fr = fr[e >= 0.01 * max(np.percentile(e, 95), 1e-20)]   # frames within 20 dB of the loud ones
+    c = np.fft.irfft(np.log(np.abs(np.fft.rfft(fr * np.hanning(n), axis=1)) + 1e-9), axis=1)
+    q = int(0.0018 * sr); c[:, q:n - q + 1] = 0               # lifter: keep quefrencies < 1.8 ms
+    env = 20 / math.log(10) * np.fft.rfft(c, axis=1).real.mean(0)
+    f = np.fft.rfftfreq(n, 1 / sr)
+    v = np.interp(np.log(np.geomspace(fmin, fmax, ENV_BANDS)), np.log(f[1:]), env[1:])
+    return v - v.mean()
+
+def voice_print(audio: np.ndarray, sr: int, fmax: float = 5000.0) -> VoicePrint:
+    "Measure a recording's `VoicePrint` (f0 searched from 50 to 500 Hz)."
+    return VoicePrint(estimate_f0(np.asarray(audio, np.float32), sr, 50, 500), spectral_envelope(audio, sr, fmax), fmax)
+
+def voice_distance(a: VoicePrint, b: VoicePrint) -> tuple[float, float]:
+    "(pitch gap in semitones, envelope gap in dB RMS) between two voice prints measured over the same band."
+    if abs(a.fmax - b.fmax) > 1e-6: raise InputError(f"voice prints over different bands ({a.fmax:g} vs {b.fmax:g} Hz) cannot be compared")
+    if a.f0 <= 0 or b.f0 <= 0: raise InputError("a voice print has no pitch (no voiced speech found)")
+    return abs(12 * math.log2(a.f0 / b.f0)), float(np.sqrt(np.mean((a.envelope - b.envelope) ** 2)))
+
+def voice_gap(a: VoicePrint, b: VoicePrint) -> float:
+    "One distance: pitch and envelope gaps in units of `PITCH_UNIT` semitones and `ENV_UNIT` dB, combined as a Euclidean norm."
+    dp, de = voice_distance(a, b)
+    return math.hypot(dp / PITCH_UNIT, de / ENV_UNIT)
+
+# %% ../nbs/13_voice.ipynb #ef4aa658
 NOISE_LEN = 1 << 18
 
 def seed_noise_inputs(model) -> int:
@@ -286,7 +363,7 @@ def _seeded_piper_class():
             return audio, ((out[1].squeeze() * cfg.hop_length).astype(np.int64) if len(out) > 1 else None)
     return SeededPiper, SeededConfig
 
-# %% ../nbs/13_voice.ipynb #402583d5
+# %% ../nbs/13_voice.ipynb #03b7da13
 def _effects(y: np.ndarray, chain: list) -> np.ndarray:
     "The character's and the line's voice effects (`aistudio.voicefx`); effects that change the duration are refused (word timings would move)."
     from aistudio.voicefx import EFFECTS, PRESETS, apply_effects, chain_key

@@ -91,3 +91,49 @@ def test_align_fallbacks():
     bare = SimpleNamespace(phonemes=list('ab cd'), audio_float_array=np.zeros(50), phoneme_alignments=None)
     phones, groups = _phones_and_groups([bare])
     assert [(phones[a][1], phones[b][2]) for a, b in groups] == [(0, 20), (30, 50)]
+
+
+def test_archetypes_and_traits():
+    from aistudio.voice import voice_archetype, look_traits
+    cases = [((8, 'male', ''), 'child'), ((19, 'female', ''), 'young_woman'), ((40, 'female', ''), 'woman'),
+             ((70, 'female', ''), 'old_woman'), ((45, 'female', 'an old fisherwoman'), 'old_woman'), ((20, 'male', ''), 'young_man'),
+             ((40, 'male', ''), 'man'), ((62, 'male', ''), 'old_man'), ((40, 'neutral', ''), 'neutral'), ((40, 'male', 'a huge ogre'), 'giant')]
+    for args, want in cases: assert voice_archetype(*args) == want, (args, want)
+    assert look_traits('Gruff, gravelly-voiced and nervous') == ['gruff', 'gravel', 'nervous']
+    assert look_traits('a bright-eyed girl') == ['bright'] and look_traits('') == [] and look_traits('soldier') == []
+
+
+def test_traits_move_the_voice():
+    "Personality words move pitch/formant/tempo the way their names say, relative to the same character without them."
+    from aistudio.voice import preferred_voice
+    base = preferred_voice(Character('X', 40, 'male'))
+    gruff = preferred_voice(Character('X', 40, 'male', 'gruff and gravelly'))
+    bright = preferred_voice(Character('X', 40, 'male', 'bright and cheerful'))
+    nervous = preferred_voice(Character('X', 40, 'male', 'nervous'))
+    assert gruff.pitch < base.pitch and gruff.formant < base.formant and any(e['name'] == 'distortion' for e in gruff.effects)
+    assert bright.pitch > base.pitch and bright.tempo > base.tempo
+    assert nervous.tempo > base.tempo and any(e['name'] == 'vibrato' for e in nervous.effects)
+    robot = preferred_voice(Character('R', 40, 'neutral', 'a rusty robot'))
+    assert robot.effects[0]['name'] == 'robot' and 50 < robot.effects[0]['params']['pitch_hz'] < 100
+
+
+def test_cast_voices_sound_distinct(tts):
+    """Nine cast archetypes say the same sentence; each pair's measured gap (f0 in semitones and spectral envelope in dB, combined)
+    must exceed the sum of both voices' take-to-take gaps (same sentence, another seed), and f0 must order child > women > men > giant."""
+    import itertools
+    from aistudio.voice import voice_print, voice_gap, voice_distance
+    f = sample_film()
+    f.characters = [Character('GIRL', 7, 'female'), Character('JUNE', 20, 'female'), Character('ROSA', 38, 'female'),
+                    Character('NAN', 72, 'female'), Character('TOM', 19, 'male'), Character('BEN', 45, 'male'),
+                    Character('GRAMPS', 81, 'male'), Character('STORM', 40, 'neutral'), Character('OGRE', 40, 'male', 'a towering troll')]
+    cast = cast_voices(f, seed=3)
+    said = 'Bring the rope, we need to hurry before it gets dark.'
+    takes = {n: [voice_print(tts(said, voice=v, seed=s).audio, 48000) for s in (0, 1)] for n, v in cast.items()}
+    own = {n: voice_gap(*p) for n, p in takes.items()}
+    worst = min((voice_gap(takes[a][0], takes[b][0]) - own[a] - own[b], a, b) for a, b in itertools.combinations(cast, 2))
+    print('own take gaps', {n: round(g, 2) for n, g in own.items()}, 'smallest margin', worst)
+    assert worst[0] > 0, worst
+    f0 = {n: p[0].f0 for n, p in takes.items()}
+    assert f0['GIRL'] > max(f0['JUNE'], f0['ROSA'], f0['NAN']) > min(f0['JUNE'], f0['ROSA'], f0['NAN']) > max(f0['TOM'], f0['BEN'], f0['GRAMPS'])
+    assert min(f0, key=f0.get) == 'OGRE'
+test_cast_voices_sound_distinct = pytest.mark.slow(test_cast_voices_sound_distinct)
