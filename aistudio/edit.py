@@ -47,14 +47,7 @@ class ComposeOutput:
     path: Path
     duration: float
 
-# %% ../nbs/16_edit.ipynb #fb308121
-def _clip_graph(i: int, clip: Clip, w: int, h: int, frames: int, fps: int) -> str:
-    "Filtergraph from input [i:v] to [c{i}]: exactly `frames` frames of w x h, yuv420p BT.709 (the timeline renderer's chains)."
-    from aistudio.render import kenburns_graph, still_graph
-    if clip.move is None: return still_graph(f'{i}:v', f'c{i}', w, h, frames, fps)
-    return kenburns_graph(f'{i}:v', f'c{i}', clip.move, w, h, frames, fps, tag=f'k{i}')
-
-# %% ../nbs/16_edit.ipynb #8436dd6d
+# %% ../nbs/16_edit.ipynb #b378428d
 def subtitle_style(width: int, height: int) -> dict:
     "libass style (in pixels of a width x height frame) for burned subtitles."
     tall = height > width
@@ -65,7 +58,7 @@ def subtitle_style(width: int, height: int) -> dict:
             'Alignment': 2, 'MarginV': round(height * (0.16 if tall else 0.06)), 'MarginL': round(width * (0.08 if tall else 0.06)),
             'MarginR': round(width * (0.08 if tall else 0.06)), 'WrapStyle': 0, 'ScaledBorderAndShadow': 'yes'}
 
-# %% ../nbs/16_edit.ipynb #71a9384f
+# %% ../nbs/16_edit.ipynb #4d0a3780
 def _frames(seconds: float, fps: int, what: str) -> int:
     f = seconds * fps
     if abs(f - round(f)) > 1e-3: raise InputError(f"{what} = {seconds} s is not a whole number of frames at {fps} fps")
@@ -89,7 +82,7 @@ def burn_filter(cues, wd: Path, width: int, height: int, *, style=None, karaoke:
     (wd / 'subs.ass').write_text(to_ass(cues, width, height, style=style, karaoke=karaoke), encoding='utf-8')
     return "subtitles=filename=subs.ass:fontsdir=fonts"
 
-# %% ../nbs/16_edit.ipynb #acffce18
+# %% ../nbs/16_edit.ipynb #3fe43497
 XFADE = {'crossfade': 'fade', 'fadeblack': 'fadeblack', 'wipeleft': 'wipeleft', 'wiperight': 'wiperight', 'wipeup': 'wipeup', 'wipedown': 'wipedown'}
 
 def xfade_joins(frames: list, overlaps: list, kinds: list, fps: int, src: str = 'p', dst: str = 'cat') -> list[str]:
@@ -112,7 +105,7 @@ def xfade_joins(frames: list, overlaps: list, kinds: list, fps: int, src: str = 
     parts.append(''.join(f'[{l}]' for l in order) + f"concat=n={len(order)}:v=1:a=0,settb=1/{fps},setpts=N[{dst}]")
     return parts
 
-# %% ../nbs/16_edit.ipynb #601f5741
+# %% ../nbs/16_edit.ipynb #eb89d815
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
 class FFmpegComposer(EmbeddedBackend):
@@ -128,16 +121,12 @@ class FFmpegComposer(EmbeddedBackend):
 
     def params(self) -> dict:
         import imageio_ffmpeg
-        return {'preset': self.preset, 'crf': self.crf, 'imageio_ffmpeg': imageio_ffmpeg.__version__}
-
-    def _encoder(self, fps: int) -> list:
-        return ['-c:v', 'libx264', '-preset', self.preset, '-crf', self.crf, '-pix_fmt', 'yuv420p', '-profile:v', 'high',
-                '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
-                '-g', 2 * fps, '-keyint_min', fps, '-sc_threshold', 0, '-r', fps, '-video_track_timescale', fps * 1000]
+        from aistudio.render import RENDER_VERSION
+        return {'preset': self.preset, 'crf': self.crf, 'imageio_ffmpeg': imageio_ffmpeg.__version__, 'render': RENDER_VERSION}
 
     def render_segment(self, seg: Segment, out, *, width: int, height: int, fps: int, transition: float = 0.5,
                        fade: float = 0.4, burn_subtitles: bool = True, callback=None) -> Path:
-        "Encode one scene to `out` (MP4, H.264, no audio) with one ffmpeg run; `callback(frames_done, frames_total)`."
+        "Encode one scene to `out` (MP4, H.264, no audio) through the timeline renderer; `callback(frames_done, frames_total)`."
         _check_size(width, height, fps)
         if not seg.clips: raise InputError("a segment needs at least one clip")
         if transition < 0 or fade < 0: raise InputError("transition and fade must not be negative")
@@ -149,35 +138,16 @@ class FFmpegComposer(EmbeddedBackend):
             if not Path(c.image).is_file(): raise InputError(f"clips[{i}].image {c.image} does not exist")
         tf = min(round(transition * fps), min(nf) // 2) if len(nf) > 1 else 0
         ff = min(round(fade * fps), total // 2)
-        out = Path(out)
-        with tempfile.TemporaryDirectory(prefix='aistudio-seg-') as wd:
-            wd = Path(wd)
-            args, parts = [], []
-            for i, (c, n) in enumerate(zip(seg.clips, nf)):
-                link = wd / f'clip{i}{Path(c.image).suffix.lower() or ".png"}'
-                try: link.symlink_to(Path(c.image).resolve())
-                except OSError: shutil.copy(c.image, link)
-                args += ['-i', link.name]
-                parts.append(_clip_graph(i, c, width, height, n + (tf if i < len(nf) - 1 else 0), fps))
-            k = len(nf)
-            parts += xfade_joins([n + (tf if i < k - 1 else 0) for i, n in enumerate(nf)], [0] + [tf] * (k - 1),
-                                 ['cut'] + ['crossfade' if tf else 'cut'] * (k - 1), fps, src='c')
-            last = 'cat'
-            post = []
-            cues = shift_cues(seg.cues, 0.0, 0.0, total / fps)
-            if burn_subtitles and cues:
-                post.append(burn_filter(cues, wd, width, height))
-            if ff: post += [f"fade=t=in:s=0:n={ff}", f"fade=t=out:s={total - ff - 1}:n={ff}"]   # first and last frames black
-            post.append('format=yuv420p')
-            parts.append(f"[{last}]{','.join(post)}[out]")
-            cb = None if callback is None else (lambda d, t: callback(min(total, round(d * fps / 1000)), total))
-            with atomic_path(out) as part:
-                media.run_ffmpeg([*args, '-filter_complex', ';'.join(parts), '-map', '[out]', *self._encoder(fps),
-                                  '-frames:v', total, '-an', '-f', 'mp4', part.resolve()],
-                                 duration=total / fps, callback=cb, what='segment render', cwd=wd)
-        return out
+        from aistudio.timeline import OutputPreset, Timeline, Transition, VideoClip, render_timeline
+        k = len(nf)
+        video = [VideoClip('still', (n + (tf if i < k - 1 else 0)) / fps, Path(c.image), c.move,
+                           transition=Transition('crossfade', tf / fps) if i and tf else Transition()) for i, (c, n) in enumerate(zip(seg.clips, nf))]
+        cues = shift_cues(seg.cues, 0.0, 0.0, total / fps) if burn_subtitles else []   # unburned cues are the film's soft track, not the scene's
+        tl = Timeline(video, [], cues, output=OutputPreset(fps=fps, custom=(width, height)), fade_in=ff / fps, fade_out=ff / fps)
+        cb = None if callback is None else (lambda d, u: callback(min(total, d * total // max(u, 1)), total))
+        return render_timeline(tl, out, preset=self.preset, crf=self.crf, encoder='libx264', callback=cb).path
 
-# %% ../nbs/16_edit.ipynb #0c0badd8
+# %% ../nbs/16_edit.ipynb #4278f624
 def extract_frame(video, t: float = 0.0):
     "The frame of `video` on screen at `t` seconds, as an RGB PIL image."
     from PIL import Image
@@ -195,7 +165,7 @@ def count_frames(video) -> int:
     if not m: raise BackendError(f"could not count frames of {Path(video).name}")
     return int(m[-1])
 
-# %% ../nbs/16_edit.ipynb #2b154bd8
+# %% ../nbs/16_edit.ipynb #e014165b
 def cancelled(cancel) -> bool:
     "Whether `cancel` (None, a threading.Event or a function returning True) asks to stop."
     if cancel is None: return False
@@ -233,7 +203,7 @@ def ffmpeg_job(args, *, what: str = 'ffmpeg', cwd=None, cancel=None, progress=No
         raise BackendError(f"{what} failed (exit {p.returncode}): {chr(10).join(lines).strip()[-1500:]}")
     return text
 
-# %% ../nbs/16_edit.ipynb #75a38b57
+# %% ../nbs/16_edit.ipynb #09e6403a
 SR = 48000
 AAC = ['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '192k']   # AAC-LC 192 kb/s with the native encoder's fast coder
 _BLK = SR // 100                 # 10 ms: the resolution of level statistics and ducking
@@ -294,7 +264,7 @@ def _track(placed, track: str, b0: int, b1: int) -> np.ndarray:
         buf[lo - b0:hi - b0] += _read(p.raw, p.src + lo - p.at, hi - lo) * (np.float32(p.gain) * _fade(x, p.n, p.fi, p.fo))[:, None]
     return buf
 
-# %% ../nbs/16_edit.ipynb #dd973217
+# %% ../nbs/16_edit.ipynb #a8b53b79
 def _block_rms(x: np.ndarray, block: int) -> np.ndarray:
     "RMS of each whole `block` of samples (both channels)."
     n = len(x) // block * block
@@ -351,7 +321,7 @@ def _measure(raw: Path, cwd, cancel=None) -> dict:
     i, thresh, lra, tp = (float(v) for v in m.groups())
     return {'i': i, 'thresh': thresh, 'lra': lra, 'tp': tp}
 
-# %% ../nbs/16_edit.ipynb #fb81acac
+# %% ../nbs/16_edit.ipynb #d020169a
 def mix_tracks(clips, duration: float, out, *, loudness: float = -14.0, music_gain_db: float = -20.0, duck_db: float = 10.0,
                effects_duck_db: float = 4.0, callback=None, cancel=None) -> Path:
     "Mix `AudioClip`s into exactly `duration` s at `loudness` LUFS (true peak <= -1 dBTP): music levelled and ducked under dialogue."
@@ -420,7 +390,7 @@ def mix_tracks(clips, duration: float, out, *, loudness: float = -14.0, music_ga
     if callback: callback(total, total)
     return out
 
-# %% ../nbs/16_edit.ipynb #571962cb
+# %% ../nbs/16_edit.ipynb #4fe3dc5f
 def _mix(self, dialogue, music, duration: float, out, *, effects=(), loudness: float = -14.0, music_gain_db: float = -20.0,
          duck_db: float = 10.0, callback=None, cancel=None) -> Path:
     "Place `dialogue` and `effects` (`Placement`s), duck `music` and effects under the dialogue, normalise to `loudness` LUFS (true peak <= -1 dBTP), write exactly `duration` s."
@@ -434,7 +404,7 @@ def _mix(self, dialogue, music, duration: float, out, *, effects=(), loudness: f
 
 FFmpegComposer.mix = _mix
 
-# %% ../nbs/16_edit.ipynb #68c115cc
+# %% ../nbs/16_edit.ipynb #b346d7e4
 def _concat_line(p: Path) -> str:
     s = str(Path(p).resolve())
     if '\n' in s or '\r' in s: raise InputError(f"a segment path contains a line break: {s!r}")
@@ -474,7 +444,7 @@ def _mux(self, segments, audio, out, *, callback=None, cancel=None) -> Path:
 
 FFmpegComposer.mux = _mux
 
-# %% ../nbs/16_edit.ipynb #92f62439
+# %% ../nbs/16_edit.ipynb #be4c9691
 def _call(self, segments, dialogue, music, out, *, width: int, height: int, fps: int, transition: float = 0.5,
           fade: float = 0.4, burn_subtitles: bool = True, loudness: float = -14.0, music_gain_db: float = -20.0,
           duck_db: float = 10.0, callback=None) -> ComposeOutput:
@@ -497,7 +467,7 @@ def _call(self, segments, dialogue, music, out, *, width: int, height: int, fps:
 
 FFmpegComposer.__call__ = _call
 
-# %% ../nbs/16_edit.ipynb #a8644a60
+# %% ../nbs/16_edit.ipynb #c74b953c
 def _render(self, timeline, out, **kw):
     "Render an `aistudio.timeline.Timeline` into the MP4 `out` with this composer's preset and crf (see `aistudio.render.render_timeline`)."
     from aistudio.render import render_timeline

@@ -238,8 +238,8 @@ def render_segment_plan(tl: Timeline, seg, out, *, encoder: str = 'libx264', pre
                        what=f'segment {seg.index} render', cwd=wd, cancel=cancel, progress=prog)
     return out
 
-# %% ../nbs/16d_render.ipynb #5e05b2df
-RENDER_VERSION = '1'    # part of segment cache keys: bump when the picture for the same inputs changes
+# %% ../nbs/16d_render.ipynb #26a94af8
+RENDER_VERSION = '2'    # part of segment cache keys: bump when the picture for the same inputs changes
 
 def _segment_key(tl: Timeline, seg, enc: list) -> str:
     fps, items = tl.output.fps, []

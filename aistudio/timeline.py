@@ -55,7 +55,7 @@ class AudioClip:
     fade_in: float = 0.0
     fade_out: float = 0.0
 
-# %% ../nbs/16a_timeline.ipynb #503215b3
+# %% ../nbs/16a_timeline.ipynb #3d7d1995
 RESOLUTIONS, FRAME_RATES = (720, 1080, 2160), (24, 25, 30)
 _PRESET_RX = re.compile(r'^\s*(?:(\d+:\d+)\s*@?\s*)?(?:(\d+)p)?(\d+)?\s*$')
 
@@ -64,18 +64,26 @@ class OutputPreset:
     aspect: str = '16:9'                  # '16:9' | '9:16' | '1:1'
     resolution: int = 720                 # short side in pixels
     fps: int = 24
+    custom: tuple | None = None           # (width, height) for a frame no aspect/resolution names; aspect and resolution are then ignored
 
     @property
     def size(self) -> tuple[int, int]:
         "(width, height) in pixels, both even."
         self.check()
-        return frame_size(self.aspect, self.resolution)
+        return tuple(self.custom) if self.custom is not None else frame_size(self.aspect, self.resolution)
 
     @property
-    def name(self) -> str: return f'{self.aspect}@{self.resolution}p{self.fps}'
+    def name(self) -> str:
+        return f'{self.custom[0]}x{self.custom[1]}p{self.fps}' if self.custom is not None else f'{self.aspect}@{self.resolution}p{self.fps}'
 
     def check(self) -> OutputPreset:
-        if self.aspect not in ASPECTS: raise InputError(f"output aspect {self.aspect!r} is not one of {', '.join(ASPECTS)}")
+        if self.custom is not None:
+            c = self.custom
+            if (not isinstance(c, (tuple, list)) or len(c) != 2
+                    or not all(isinstance(v, int) and not isinstance(v, bool) and 16 <= v <= 8192 and v % 2 == 0 for v in c)):
+                raise InputError(f"output custom size must be (width, height), even numbers of pixels from 16 to 8192, got {c!r}")
+            self.custom = tuple(c)
+        elif self.aspect not in ASPECTS: raise InputError(f"output aspect {self.aspect!r} is not one of {', '.join(ASPECTS)}")
         r, f = self.resolution, self.fps
         if not isinstance(r, int) or isinstance(r, bool) or not 16 <= r <= 4320 or r % 2:
             raise InputError(f"output resolution must be an even number of lines from 16 to 4320 (720, 1080 or 2160 usually), got {r!r}")
