@@ -14,7 +14,7 @@ from .core import InputError, MissingExtraError
 # %% auto #0
 __all__ = ['STAGES', 'BACKENDS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend', 'LocalExecutor', 'get_executor']
 
-# %% ../nbs/01_registry.ipynb #c0b19e66
+# %% ../nbs/01_registry.ipynb #6dd40ada
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
 
 class Registry:
@@ -64,6 +64,7 @@ for _stage, _name, _target in [
     ('voice', 'piper', 'aistudio.voice:PiperVoice'),
     ('voice', 'espeak', 'aistudio.espeak:EspeakVoice'),
     ('voice', 'openai-speech', 'aistudio.speechapi:OpenAISpeech'),
+    ('voice', 'coqui', 'aistudio.coqui:CoquiVoice'),
     ('music', 'procedural', 'aistudio.music:ProceduralComposer'),
     ('music', 'raga', 'aistudio.idioms:RagaComposer'),
     ('music', 'library', 'aistudio.musiclib:LibraryMusic'),
