@@ -20,8 +20,8 @@ from .progress import get_progress
 from . import media
 
 # %% auto #0
-__all__ = ['LEAD', 'TAIL', 'MIN_GAP', 'SECONDS_RANGE', 'SFX_VERSION', 'backend', 'SceneTiming', 'plan_timeline', 'FilmResult',
-           'make_film']
+__all__ = ['LEAD', 'TAIL', 'MIN_GAP', 'SECONDS_RANGE', 'SONG_VERSION', 'SFX_VERSION', 'backend', 'SceneTiming', 'plan_timeline',
+           'FilmResult', 'make_film']
 
 # %% ../nbs/20_pipeline.ipynb #d13b6328
 _INSTANCES, _INSTANCES_LOCK = {}, threading.Lock()
@@ -123,7 +123,7 @@ class _Run:
         "A stage of one cached piece of work (the film's script, score, mix, ...): its record."
         return self.stage(name, [0], lambda _: self.cache.run(name, key, make))[0]
 
-# %% ../nbs/20_pipeline.ipynb #2b295cb3
+# %% ../nbs/20_pipeline.ipynb #19695c76
 def _write(run: _Run, phrase: str, seconds: float, seed: int) -> Film:
     s, w = run.s, backend('writer', run.s)
     key = cache_key('write', w, _params(w), {'phrase': phrase, 'seconds': seconds, 'seed': seed, 'aspect': s.aspect, 'fps': s.fps})
@@ -170,6 +170,22 @@ def _animate(run: _Run, film: Film) -> dict:
         return job, run.cache.run('animate', key, make).meta
     return dict(run.stage('animate', _shots(film), one))
 
+SONG_VERSION = '1'   # part of the cache key of sung lines: bump when aistudio.song sings the same line differently
+
+def _sung(v, text: str, voice, mood: str, seed: int):
+    "A sung line as a speech-like result: the vocal of `aistudio.song.sing` (its accompaniment is left to the score), trimmed to the words and levelled like speech."
+    import numpy as np
+    from aistudio.song import sing
+    from aistudio.voice import PAD, PEAK, TARGET_RMS_DB, SpeechOutput, Word, active_rms
+    out = sing(text, voice, mood=mood, seed=seed, tts=v)
+    sr, y = out.sample_rate, out.vocal
+    t0, t1 = max(0.0, out.words[0].start - PAD), min(len(y) / sr, out.words[-1].end + 0.3)
+    y = y[int(t0 * sr):int(t1 * sr)]
+    level = active_rms(y, sr)
+    y = (y * min(10 ** (TARGET_RMS_DB / 20) / max(level, 1e-9), PEAK / max(float(np.abs(y).max()), 1e-9))).astype(np.float32)
+    words = [Word(w.text, round(w.start - t0, 4), round(w.end - t0, 4)) for w in out.words]
+    return SpeechOutput(y, sr, words, round(len(y) / sr, 4))
+
 def _voice(run: _Run, film: Film) -> dict:
     v = backend('voice', run.s)
     jobs = [(i, j) for i, sc in enumerate(film.scenes) for j in range(len(sc.lines))]
@@ -178,9 +194,14 @@ def _voice(run: _Run, film: Film) -> dict:
         seed = (film.seed + i * 1000 + j) % 2**32
         text, paren = strip_markup(ln.text), ln.parenthetical or ('singing' if ln.sung else '')   # what is heard, not the markup
         key = cache_key('voice', v, _params(v), {'text': text, 'emotion': ln.emotion, 'parenthetical': paren,
-                                                'voice': dataclasses.asdict(voice), 'rate': run.s.voice_rate, 'seed': seed})
+                                                'voice': dataclasses.asdict(voice), 'rate': run.s.voice_rate, 'seed': seed,
+                                                'song': [SONG_VERSION, film.scenes[i].mood] if ln.sung else None})
         def make():
-            out = v(text, voice=voice, emotion=ln.emotion, parenthetical=paren, rate=run.s.voice_rate, seed=seed)
+            out = None
+            if ln.sung:              # lyrics are sung to a melody on the scene mood's chords; a line the melody maker refuses is chanted
+                try: out = _sung(v, text, voice, film.scenes[i].mood, seed)
+                except InputError as e: run.warnings.append(f"scene {i + 1}, line {j + 1} is chanted, not sung: {e}")
+            if out is None: out = v(text, voice=voice, emotion=ln.emotion, parenthetical=paren, rate=run.s.voice_rate, seed=seed)
             tmp = run.store.tmp_path('.wav'); media.write_wav(tmp, out.audio, out.sample_rate)
             words = [[w.text, round(w.start, 4), round(w.end, 4)] for w in out.words]
             return {'audio': run.store.put(tmp)}, {'duration': len(out.audio) / out.sample_rate, 'words': words}

@@ -114,3 +114,25 @@ def test_recitation_pauses():
     assert min(line_ends) > within and stanza > max(line_ends)
     assert r.words[0].start < r.lines[0][1] and r.words[-1].end <= r.duration
     assert float(np.abs(r.audio).max()) <= PEAK
+
+
+@pytest.mark.slow
+def test_a_sung_line_in_a_film_is_sung(tmp_path):
+    "A film's sung line (Fountain '~' lyrics) goes through aistudio.song: its audio is the song's vocal, its words the sung words."
+    from aistudio.film import Character, Film, Line, Scene, Shot
+    from aistudio.pipeline import _sung, make_film
+    from aistudio.voice import PiperVoice
+    from aistudio import media
+    film = Film('Shanty', characters=[Character('MARA', 58, 'female')],
+                scenes=[Scene('EXT. HARBOUR - DAY', mood='joyful', shots=[Shot('wide', 'a harbour', 6.0)],
+                              lines=[Line('MARA', 'Row the boat home', sung=True), Line('MARA', 'And rest.')])])
+    r = make_film(film=film, profile='test', out=tmp_path / 'run', progress='none')
+    assert not [w for w in r.report['warnings'] if 'chanted' in w]
+    sung, _ = media.read_wav(r.run_dir / r.film.scenes[0].lines[0].assets['audio'])
+    sung = sung.reshape(len(sung), -1)[:, 0]
+    voice = r.film.character('MARA').voice
+    want = _sung(PiperVoice.from_pretrained(), 'Row the boat home', voice, 'joyful', (r.film.seed + 0) % 2**32)
+    assert len(sung) == len(want.audio) and np.abs(sung - want.audio).max() < 1e-3
+    assert np.abs(sung).max() <= PEAK + 1e-6
+    spoken = PiperVoice.from_pretrained()('Row the boat home', voice=voice, seed=0)
+    assert len(sung) > 1.3 * len(spoken.audio)          # sung syllables are held to their notes: longer than said
