@@ -239,7 +239,7 @@ def _dialogue(entries: list, who: dict, slots: dict, budget: float, used: set, r
         lines.append(Line(speaker, text, paren, emotion))
     return lines
 
-# %% ../nbs/10_script.ipynb #617ed229
+# %% ../nbs/10_script.ipynb #a3100873
 @dataclass
 class WriterOutput:
     "What every writer returns: the film, how many attempts it took (model writers retry), token usage and the raw model text."
@@ -305,6 +305,7 @@ class StoryGrammarWriter(EmbeddedBackend):
             desc = _fill(rng.choice([d for d in descs.split(' | ') if S or '{S}' not in d]), slots)
             scenes.append(Scene(heading, place, tod, mood_b, desc, nf / fps, shots, lines, names))
             if callback: callback(i + 1, len(beats))
+        if _SONG_RX.search(phrase): _add_song(scenes, P, phrase, seed)
         _give_everyone_a_line(scenes, chars, used, rng)
         title, logline = _title(parts, phrase, P, C, p_role, c_role, places[0], rng)
         setting = brief.setting or f"{'an' if places[0][0] in 'aeiou' else 'a'} {places[0]}"
@@ -315,6 +316,20 @@ class StoryGrammarWriter(EmbeddedBackend):
     def revise(self, film: Film, scene: int, instruction: str, *, seed: int = 0, callback=None) -> WriterOutput:
         "A new film in which only `film.scenes[scene]` follows `instruction` ('funnier', 'shorter', 'at night', 'add MARA' ...); see `revise_scene`."
         return WriterOutput(revise_scene(film, scene, instruction, seed=seed, callback=callback))
+
+_SONG_RX = re.compile(r"\b(sing|sings|sang|sung|singing|singer|song|songs|lullaby|lullabies|shanty|shanties|ballad|ballads|hymn|hymns|anthem|serenade)\b", re.I)
+
+def _add_song(scenes, singer, phrase: str, seed: int):
+    "A phrase about singing gets a song: in the longest scene the lead is in, the lead's lines give way to the opening lines of lyrics from `aistudio.lyrics`, as many as the speech budget holds; none if no line fits (the voice stage lengthens a scene whose song runs longer)."
+    from aistudio.lyrics import write_lyrics
+    sc = max((s for s in scenes if singer.name in s.characters), key=lambda s: s.target_duration, default=scenes[-1])
+    verse = write_lyrics(phrase, verses=1, seed=seed, bridge=False).stanzas[0].lines
+    others = [l for l in sc.lines if l.speaker != singer.name]
+    room, k = speech_budget(round(sc.target_duration, 3)) - sum(estimate_speech_seconds(l.text) for l in others), 0
+    while k < len(verse) and estimate_speech_seconds('\n'.join(verse[:k + 1])) <= room: k += 1
+    if not k: return
+    sc.lines = others + [Line(singer.name, '\n'.join(verse[:k]), '', 'joy' if sc.mood in ('hopeful', 'joyful', 'warm') else 'tenderness', sung=True)]
+    if singer.name not in sc.characters: sc.characters.append(singer.name)
 
 def _give_everyone_a_line(scenes, chars, used, rng):
     "Any character still silent gets a short line in the scene with the most speech budget left (and is added to it)."
@@ -343,7 +358,7 @@ def _title(parts, phrase, P, C, p_role, c_role, place, rng):
     art = a(c) if parts['article'] in ('', 'a', 'an') else f"{parts['article']} {c}"
     return title, f"{who} {' '.join(verb)} {art if C.gender == 'neutral' else _spoken(C) + ', ' + a(c) + ','} {arc}."
 
-# %% ../nbs/10_script.ipynb #eef69bb6
+# %% ../nbs/10_script.ipynb #00f9d1de
 _MOOD_EMOTION = {'joyful': 'joy', 'melancholy': 'sadness', 'dark': 'fear', 'tense': 'fear', 'calm': 'neutral', 'warm': 'tenderness',
                  'hopeful': 'resolve', 'mysterious': 'wonder', 'epic': 'resolve'}
 _EMOTION_MOOD = {'joy': 'joyful', 'sadness': 'melancholy', 'anger': 'tense', 'fear': 'dark', 'surprise': 'mysterious', 'tenderness': 'warm',
