@@ -21,7 +21,7 @@ __all__ = ['MIN_PITCH_GAP', 'MIN_FORMANT_GAP', 'BASE_F0', 'MAX_LINE_CHARS', 'SAM
            'SpeechOutput', 'look_traits', 'voice_archetype', 'voice_category', 'voices_distinct', 'preferred_voice',
            'cast_voices', 'delivery', 'plan_speech', 'align_words', 'transform_voice', 'active_rms', 'f0_track',
            'intonation', 'estimate_f0', 'VoicePrint', 'spectral_envelope', 'voice_print', 'voice_distance', 'voice_gap',
-           'pitch_contour', 'seed_noise_inputs', 'split_pieces', 'PiperVoice']
+           'pitch_contour', 'seed_noise_inputs', 'split_pieces', 'PiperVoice', 'check_speech_args', 'finish_speech']
 
 # %% ../nbs/13_voice.ipynb #794a765e
 @dataclass
@@ -454,7 +454,7 @@ def _seeded_piper_class():
             return audio, ((out[1].squeeze() * cfg.hop_length).astype(np.int64) if len(out) > 1 else None)
     return SeededPiper, SeededConfig
 
-# %% ../nbs/13_voice.ipynb #ad867b91
+# %% ../nbs/13_voice.ipynb #89505152
 def _effects(y: np.ndarray, chain: list) -> np.ndarray:
     "The character's and the line's voice effects (`aistudio.voicefx`); effects that change the duration are refused (word timings would move)."
     from aistudio.voicefx import EFFECTS, PRESETS, apply_effects, chain_key
@@ -541,11 +541,7 @@ class PiperVoice:
     def __call__(self, text: str, *, voice: Voice | None = None, emotion: str = 'neutral', parenthetical: str = '',
                  rate: float = 1.0, seed: int = 0, callback=None) -> SpeechOutput:
         "Speak `text` in `voice` with `emotion`; 48 kHz mono float32, peak <= -1 dBFS, 50 ms of silence at each end, word timings."
-        voice = voice or Voice()
-        for what, v, lo, hi in (('rate', rate, 0.5, 2.0), ('voice.pitch', voice.pitch, -12, 12),
-                                ('voice.formant', voice.formant, 0.7, 1.4), ('voice.tempo', voice.tempo, 0.5, 2.0)):
-            if not isinstance(v, (int, float)) or not lo <= v <= hi: raise InputError(f"{what} = {v!r} must be between {lo} and {hi}")
-        if not isinstance(seed, (int, np.integer)) or seed < 0: raise InputError(f"seed = {seed!r} must be a whole number >= 0")
+        voice = check_speech_args(voice, rate, seed)
         d = delivery(emotion, parenthetical)
         toks, spoken, say = plan_speech(text, latin_only=self.language.startswith('en'))
         pv = self._load()
@@ -567,17 +563,7 @@ class PiperVoice:
         bounds = np.cumsum([0] + [len(c.audio_float_array) for c in chunks])
         contour = pitch_contour(raw, sr, list(zip(bounds[:-1], bounds[1:])), _stresses(chunks), d)
         y = transform_voice(raw, sr, voice.pitch + d['pitch'], voice.formant, speed, contour=contour)
-        if d['breath'] > 0:  # whisper: replace part of the voice by noise that follows its envelope
-            k = int(0.01 * SAMPLE_RATE); env = np.convolve(np.abs(y), np.ones(k) / k, 'same')
-            hiss = np.diff(rng.standard_normal(len(y) + 1)).astype(np.float32) * env
-            y = (1 - d['breath']) * y + d['breath'] * hiss * (active_rms(y, SAMPLE_RATE) / max(active_rms(hiss, SAMPLE_RATE), 1e-9))
-        if voice.effects or d['effects']: y = _effects(y, list(voice.effects) + d['effects'])
-        level = active_rms(y, SAMPLE_RATE)
-        if level < 1e-4: raise BackendError(f"Piper produced silence for {text[:40]!r}")
-        gain = 10 ** ((TARGET_RMS_DB + d['gain']) / 20) / level
-        gain = min(gain, PEAK / max(float(np.abs(y).max()), 1e-9))
-        pad = np.zeros(int(PAD * SAMPLE_RATE), np.float32)
-        audio = np.concatenate([pad, (y * gain).astype(np.float32), pad])
+        audio = finish_speech(y, d, voice, rng, f"Piper, for {text[:40]!r},")
         phones, groups = _phones_and_groups(chunks)
         words = [t for t, s in zip(toks, spoken) if s]
         spans = align_words(words, phones, groups, pv.phonemize)
@@ -585,3 +571,27 @@ class PiperVoice:
         out = SpeechOutput(audio, SAMPLE_RATE, _words_out(toks, spoken, spans, to_sec), round(len(audio) / SAMPLE_RATE, 4))
         if callback: callback(total, total)
         return out
+
+# %% ../nbs/13_voice.ipynb #355149c9
+def check_speech_args(voice: Voice | None, rate: float, seed: int) -> Voice:
+    "The voice to use (default `Voice()`), after checking rate, pitch, formant, tempo and seed ranges."
+    voice = voice or Voice()
+    for what, v, lo, hi in (('rate', rate, 0.5, 2.0), ('voice.pitch', voice.pitch, -12, 12),
+                            ('voice.formant', voice.formant, 0.7, 1.4), ('voice.tempo', voice.tempo, 0.5, 2.0)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi: raise InputError(f"{what} = {v!r} must be between {lo} and {hi}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0: raise InputError(f"seed = {seed!r} must be a whole number >= 0")
+    return voice
+
+def finish_speech(y: np.ndarray, d: dict, voice: Voice, rng, what: str = 'the voice') -> np.ndarray:
+    "Breath, effects, level and padding for transformed speech `y` at `SAMPLE_RATE` with delivery `d` (from `aistudio.voice.delivery`)."
+    y = np.nan_to_num(np.asarray(y, np.float32))
+    if d['breath'] > 0:  # whisper: replace part of the voice by noise that follows its envelope
+        k = int(0.01 * SAMPLE_RATE); env = np.convolve(np.abs(y), np.ones(k) / k, 'same')
+        hiss = np.diff(rng.standard_normal(len(y) + 1)).astype(np.float32) * env
+        y = (1 - d['breath']) * y + d['breath'] * hiss * (active_rms(y, SAMPLE_RATE) / max(active_rms(hiss, SAMPLE_RATE), 1e-9))
+    if voice.effects or d['effects']: y = _effects(y, list(voice.effects) + d['effects'])
+    level = active_rms(y, SAMPLE_RATE)
+    if not np.isfinite(level) or level < 1e-4: raise BackendError(f"{what} produced silence")
+    gain = min(10 ** ((TARGET_RMS_DB + d['gain']) / 20) / level, PEAK / max(float(np.abs(y).max()), 1e-9))
+    pad = np.zeros(int(PAD * SAMPLE_RATE), np.float32)
+    return np.concatenate([pad, (y * gain).astype(np.float32), pad])
