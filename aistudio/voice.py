@@ -250,7 +250,7 @@ def _words_out(toks, spoken, spans, to_sec) -> list[Word]:
         out.append(Word(' '.join(pending + [t]), round(float(to_sec(a)), 3), round(float(to_sec(b)), 3))); pending = []
     return out
 
-# %% ../nbs/13_voice.ipynb #cb3c22be
+# %% ../nbs/13_voice.ipynb #43c884f9
 SAMPLE_RATE = 48000
 PAD = 0.05        # seconds of silence at each end
 PEAK = 0.89       # -1 dBFS
@@ -278,7 +278,8 @@ def transform_voice(audio: np.ndarray, sr: int, pitch: float = 0.0, formant: flo
     filt = f'asetrate={sr * formant:.4f},aresample={out_sr}:resampler=soxr'
     if contour is not None:  # 10 ms frames so each pitch command lands within 10 ms of its time
         ratio, cmds = _contour_cmds(contour, ratio, formant)
-        if cmds: filt += f",asetnsamples=n={out_sr // 100},asendcmd=c='{cmds}'"
+        if cmds:   # the whole line enters as one frame: where a command lands in rubberband's buffer can't depend on how the pipe's reads fell
+            filt = f'asetnsamples=n={len(audio) + int(0.1 * sr) + 1}:p=0,{filt},asetnsamples=n={out_sr // 100},asendcmd=c=\'{cmds}\''
     if contour is not None or abs(ratio - 1) > 1e-4 or abs(stretch - 1) > 1e-4:  # channels=0x20000000 adds RubberBandOptionEngineFiner (R3) to the flags
         filt += f',rubberband=pitch={ratio:.6f}:tempo={stretch:.6f}:formant=preserved:channels={_R3}'
     x = np.concatenate([np.asarray(audio, np.float32), np.zeros(int(0.1 * sr), np.float32)])  # tail room for the stretcher

@@ -226,3 +226,14 @@ def test_unsupported_language(tmp_path, tts):
     (tmp_path / 'xx.onnx.json').write_text(json.dumps(cfg))
     other = PiperVoice.from_pretrained(tmp_path / 'xx.onnx')
     with pytest.raises(InputError, match="'xx-zz'.*does not support"): other('Hello there.', voice=Voice())
+
+
+def test_pitch_contour_is_repeatable():
+    "The same line with the same contour gives the same samples every time (the content-addressed cache relies on it)."
+    from aistudio.voice import transform_voice
+    sr = 22050
+    t = np.arange(int(2.5 * sr)) / sr
+    x = (np.sin(2 * np.pi * 140 * t * (1 + 0.1 * t)) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t)) * 0.3).astype(np.float32)
+    times = np.arange(0, 2.5, 0.02); st = 2 * np.sin(2 * np.pi * 0.8 * times)
+    outs = [transform_voice(x, sr, 1.0, 1.0, 1.0, contour=(times, st)) for _ in range(8)]
+    assert all(np.array_equal(o, outs[0]) for o in outs)
