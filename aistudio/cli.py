@@ -14,7 +14,7 @@ from .settings import ASPECTS, profiles
 # %% auto #0
 __all__ = ['build_parser', 'main']
 
-# %% ../nbs/21_cli.ipynb #2336fcb3
+# %% ../nbs/21_cli.ipynb #1f83f329
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='aistudio', description='Turn a phrase or a screenplay into a finished short film.')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -42,7 +42,37 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument('--no-scaling', action='store_true', help='--compose: skip twice the scenes, 1920x1080 and 1080x1920')
     sub.add_parser('profiles', help='list the settings profiles')
     _script_parser(sub)
+    _jobs_parser(sub)
     return p
+
+def _jobs_parser(sub):
+    j = sub.add_parser('jobs', help='production jobs: parameterised notebooks run by papermill')
+    js = j.add_subparsers(dest='jobs_cmd', required=True)
+    js.add_parser('list', help='the job notebooks and their parameters')
+    r = js.add_parser('run', help='aistudio jobs run NAME -p key value ... [--kernel K] [--out DIR]')
+    r.add_argument('name')
+    r.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'))
+    r.add_argument('--kernel', default='python3', help='Jupyter kernel name (default python3: this environment)')
+    r.add_argument('--out', default=None, help='folder for output notebooks (default outputs/jobs); each run gets a new dated file')
+    for name, h in (('status', "a run's record"), ('logs', 'what a run printed')):
+        q = js.add_parser(name, help=h); q.add_argument('path', help='the output notebook (or its .json record)')
+
+def _jobs(args) -> int:
+    from aistudio import jobs
+    if args.jobs_cmd == 'list':
+        for j in jobs.list_jobs():
+            print(j.name)
+            for p in j.params.values(): print(f"  {p.name} ({p.type}, default {p.default!r}): {p.help}")
+        return 0
+    if args.jobs_cmd == 'run':
+        keys = [k for k, _ in args.parameter]
+        if len(set(keys)) != len(keys): raise AistudioError(f"a parameter is given twice: {', '.join(sorted(k for k in set(keys) if keys.count(k) > 1))}")
+        r = jobs.run(args.name, dict(args.parameter), out=args.out, kernel=args.kernel)
+        print(f"{r.name}: {r.status} in {r.seconds:.1f}s\nnotebook: {r.notebook}\nrecord: {r.record}" + (f"\nreason: {r.reason}" if r.reason else ''))
+        return 0 if r.status == 'done' else 1
+    if args.jobs_cmd == 'status':
+        print(json.dumps(jobs.status(args.path), indent=1)); return 0
+    print(jobs.logs(args.path), end=''); return 0
 
 def _script_parser(sub):
     sc = sub.add_parser('script', help='parse, write, revise and estimate screenplays; lyrics and poems')
@@ -135,6 +165,7 @@ def main(argv=None) -> int:
             from aistudio.bench import run_bench
             run_bench(seconds=args.seconds, profile=args.profile, out=args.out); return 0
         if args.cmd == 'script': return _script(args)
+        if args.cmd == 'jobs': return _jobs(args)
         if (args.phrase is None) == (args.script is None):
             raise AistudioError('give a phrase, or --script FILE (not both)')
         from aistudio.pipeline import make_film

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-NB = ROOT / 'aistudio' / 'jobs' / 'make_film.ipynb'
+NB = ROOT / 'aistudio' / 'notebooks' / 'make_film.ipynb'
 
 def test_parameters_are_documented():
     import papermill as pm

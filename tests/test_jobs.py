@@ -1,0 +1,58 @@
+"aistudio.jobs: shipped job notebooks run by papermill with real kernels; dated immutable outputs; secrets only from the environment."
+import json, os
+from pathlib import Path
+import pytest
+from aistudio import jobs
+from aistudio.core import InputError
+
+def _nb(cells):
+    return {'cells': [{'cell_type': 'code', 'metadata': {'tags': ['parameters']} if i == 0 else {}, 'source': s, 'outputs': [],
+                       'execution_count': None} for i, s in enumerate(cells)],
+            'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
+
+@pytest.fixture
+def folder(tmp_path):
+    d = tmp_path / 'jobs'; d.mkdir()
+    (d / 'uses_token.ipynb').write_text(json.dumps(_nb(['greeting = "hi"  # what to print (str)',
+        'import os\ntok = os.environ["AISTUDIO_TEST_TOKEN"]\nprint(greeting, "token of", len(tok), "characters")'])))
+    (d / 'fails.ipynb').write_text(json.dumps(_nb(['n = 1  # (int)', 'raise RuntimeError(f"boom {n}")'])))
+    return d
+
+def test_secret_from_the_environment_never_lands_in_outputs(folder, tmp_path, monkeypatch):
+    secret = 'sk-test-5f1e2d3c4b5a'
+    monkeypatch.setenv('AISTUDIO_TEST_TOKEN', secret)
+    r = jobs.run('uses_token', {'greeting': 'hello'}, out=tmp_path / 'out', folder=folder)
+    assert r.status == 'done', r.reason
+    assert 'hello token of 20 characters' in jobs.logs(r.notebook)
+    for f in (tmp_path / 'out').rglob('*'):
+        if f.is_file(): assert secret not in f.read_text(), f
+
+def test_secret_named_parameter_refused_before_a_kernel_starts(folder, tmp_path):
+    with pytest.raises(InputError, match='environment variable'):
+        jobs.run('uses_token', {'auth_token': 'abc'}, out=tmp_path / 'out', folder=folder)
+    assert not (tmp_path / 'out').exists()
+
+def test_failed_cell_keeps_the_notebook_and_marks_the_run(folder, tmp_path):
+    r = jobs.run('fails', {'n': 7}, out=tmp_path / 'out', folder=folder)
+    assert r.status == 'failed' and 'RuntimeError: boom 7' in r.reason
+    assert r.notebook.is_file() and jobs.status(r.notebook)['status'] == 'failed'
+    r2 = jobs.run('fails', {'n': 8}, out=tmp_path / 'out', folder=folder)
+    assert r2.notebook != r.notebook and r.notebook.is_file()          # outputs are never overwritten
+    assert len(list((tmp_path / 'out' / 'fails').glob('*.ipynb'))) == 2
+
+def test_cli_exit_codes(folder, tmp_path, monkeypatch, capsys):
+    from aistudio.cli import main
+    monkeypatch.setattr(jobs, 'JOBS_DIR', folder)
+    assert main(['jobs', 'run', 'fails', '-p', 'n', '3', '--out', str(tmp_path / 'o')]) == 1
+    assert 'reason: cell' in capsys.readouterr().out
+    assert main(['jobs', 'run', 'fails', '-p', 'n', 'three', '--out', str(tmp_path / 'o')]) == 2
+    assert 'fails.n must be an int' in capsys.readouterr().err
+
+@pytest.mark.slow
+def test_make_film_job_through_jobs_run(tmp_path):
+    r = jobs.run('make_film', {'phrase': 'a kite that will not come down', 'profile': 'test', 'seconds': '6', 'out': str(tmp_path / 'film')},
+                 out=tmp_path / 'runs')
+    assert r.status == 'done', r.reason
+    assert (tmp_path / 'film' / 'film.mp4').is_file()
+    rec = jobs.status(r.record)
+    assert rec['parameters']['seconds'] == 6.0 and rec['seconds'] > 0
