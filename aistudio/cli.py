@@ -14,7 +14,7 @@ from .settings import ASPECTS, profiles
 # %% auto #0
 __all__ = ['build_parser', 'main']
 
-# %% ../nbs/21_cli.ipynb #1f83f329
+# %% ../nbs/21_cli.ipynb #0ed645f3
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='aistudio', description='Turn a phrase or a screenplay into a finished short film.')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -54,6 +54,9 @@ def _jobs_parser(sub):
     r.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'))
     r.add_argument('--kernel', default='python3', help='Jupyter kernel name (default python3: this environment)')
     r.add_argument('--out', default=None, help='folder for output notebooks (default outputs/jobs); each run gets a new dated file')
+    b = js.add_parser('batch', help='run every row of a JSON or CSV manifest; re-running resumes')
+    b.add_argument('manifest'); b.add_argument('--job', default='make_film')
+    b.add_argument('--kernel', default='python3'); b.add_argument('--out', default=None, help='batch folder (default outputs/batches)')
     for name, h in (('status', "a run's record"), ('logs', 'what a run printed')):
         q = js.add_parser(name, help=h); q.add_argument('path', help='the output notebook (or its .json record)')
 
@@ -70,6 +73,12 @@ def _jobs(args) -> int:
         r = jobs.run(args.name, dict(args.parameter), out=args.out, kernel=args.kernel)
         print(f"{r.name}: {r.status} in {r.seconds:.1f}s\nnotebook: {r.notebook}\nrecord: {r.record}" + (f"\nreason: {r.reason}" if r.reason else ''))
         return 0 if r.status == 'done' else 1
+    if args.jobs_cmd == 'batch':
+        rows = jobs.run_batch(args.manifest, job=args.job, out=args.out, kernel=args.kernel)
+        for r in rows:
+            print(f"row {r.index + 1}: {r.status}" + (f" in stage {r.stage}" if r.stage else '') + (f": {r.reason}" if r.reason else ''))
+        failed = sum(r.status == 'failed' for r in rows)
+        print(f"{len(rows)} rows: {len(rows) - failed} done or skipped, {failed} failed"); return 1 if failed else 0
     if args.jobs_cmd == 'status':
         print(json.dumps(jobs.status(args.path), indent=1)); return 0
     print(jobs.logs(args.path), end=''); return 0

@@ -14,7 +14,7 @@ from .core import InputError, require
 
 # %% auto #0
 __all__ = ['JOBS_DIR', 'SECRET_RX', 'Param', 'JobInfo', 'list_jobs', 'get_job', 'check_parameters', 'coerce', 'JobResult', 'run',
-           'status', 'logs']
+           'status', 'logs', 'BatchRow', 'read_manifest', 'failed_stage', 'run_batch']
 
 # %% ../nbs/18_jobs.ipynb #55ae93f5
 JOBS_DIR = Path(_core.__file__).resolve().parent / 'notebooks'   # shipped in the package (package data)
@@ -141,3 +141,59 @@ def logs(path) -> str:
             if o.get('output_type') == 'stream': out.append(''.join(o.get('text', '')))
             elif o.get('output_type') == 'error': out.append(f"{o.get('ename')}: {o.get('evalue')}\n")
     return ''.join(out)
+
+# %% ../nbs/18_jobs.ipynb #fac43031
+@dataclass
+class BatchRow:
+    index: int
+    key: str
+    params: dict
+    status: str            # 'done' | 'failed' | 'skipped' (done in an earlier run of the manifest)
+    notebook: str = ''
+    reason: str = ''
+    stage: str = ''        # for a failed film: the stage that was running
+
+def read_manifest(path) -> list[dict]:
+    "The rows of a JSON (list of objects) or CSV (header = parameter names) manifest; empty CSV cells are left out."
+    import csv
+    p = Path(path)
+    if not p.is_file(): raise InputError(f"no manifest at {p}")
+    if p.suffix.lower() == '.json':
+        try: rows = json.loads(p.read_text(encoding='utf-8'))
+        except json.JSONDecodeError as e: raise InputError(f"{p.name} is not valid JSON: line {e.lineno}: {e.msg}") from None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows): raise InputError(f"{p.name} must hold a JSON list of objects, one per run")
+        return rows
+    if p.suffix.lower() == '.csv':
+        with open(p, newline='', encoding='utf-8') as f: return [{k.strip(): v for k, v in r.items() if k and v not in (None, '')} for r in csv.DictReader(f)]
+    raise InputError(f"a manifest is a .json or .csv file, got {p.name}")
+
+def failed_stage(notebook) -> str:
+    "The pipeline stage that was running when a film job failed: the last 'STAGE: start' without 'STAGE: done' in its log."
+    open_stages = []
+    for line in logs(notebook).splitlines():
+        m = re.search(r'\] (\w+): (start|done)', line)
+        if m and m[2] == 'start': open_stages.append(m[1])
+        elif m and m[1] in open_stages: open_stages.remove(m[1])
+    return open_stages[-1] if open_stages else ''
+
+def run_batch(manifest, *, job: str = 'make_film', out=None, kernel: str = 'python3', folder=None, cwd=None) -> list[BatchRow]:
+    "Run every row of `manifest` (a path, or a list of parameter dicts) as job `job`; failures do not stop the batch; a re-run resumes."
+    from aistudio.core import stable_hash
+    rows = read_manifest(manifest) if not isinstance(manifest, list) else manifest
+    info, base = get_job(job, folder), Path(out) if out else Path('outputs') / 'batches'
+    checked = [check_parameters(info, r) for r in rows]           # every row checked before the first one runs
+    state_path = base / 'batch.json'
+    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    summary = []
+    for i, params in enumerate(checked):
+        key = stable_hash(job, params)[:16]
+        if job == 'make_film' and 'out' in info.params and not params.get('out'): params = {**params, 'out': str((base / 'films' / key).resolve())}
+        prev = state.get(key)
+        if prev and prev.get('status') == 'done':
+            summary.append(BatchRow(i, key, params, 'skipped', prev.get('notebook', ''))); continue
+        r = run(job, params, out=base / 'runs', kernel=kernel, cwd=cwd, folder=folder)
+        stage = failed_stage(r.notebook) if r.status == 'failed' and r.notebook.is_file() else ''
+        summary.append(BatchRow(i, key, params, r.status, str(r.notebook), r.reason, stage))
+        state[key] = {'status': r.status, 'notebook': str(r.notebook), 'reason': r.reason, 'stage': stage}
+        tmp = state_path.with_suffix('.json.part'); tmp.write_text(json.dumps(state, indent=1)); tmp.replace(state_path)
+    return summary

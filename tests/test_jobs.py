@@ -6,7 +6,7 @@ from aistudio import jobs
 from aistudio.core import InputError
 
 def _nb(cells):
-    return {'cells': [{'cell_type': 'code', 'metadata': {'tags': ['parameters']} if i == 0 else {}, 'source': s, 'outputs': [],
+    return {'cells': [{'id': f'c{i}', 'cell_type': 'code', 'metadata': {'tags': ['parameters']} if i == 0 else {}, 'source': s, 'outputs': [],
                        'execution_count': None} for i, s in enumerate(cells)],
             'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
 
@@ -56,3 +56,17 @@ def test_make_film_job_through_jobs_run(tmp_path):
     assert (tmp_path / 'film' / 'film.mp4').is_file()
     rec = jobs.status(r.record)
     assert rec['parameters']['seconds'] == 6.0 and rec['seconds'] > 0
+
+def test_batch_goes_on_past_a_failure_names_the_stage_and_resumes(tmp_path, capsys, monkeypatch):
+    from aistudio.cli import main
+    d = tmp_path / 'jobs'; d.mkdir()
+    (d / 'film.ipynb').write_text(json.dumps(_nb(['fail_in = ""  # stage to fail in (str)',
+        'for st in ("paint", "voice", "score"):\n    print(f"[aistudio 00:00:00] {st}: start (1 items)")\n'
+        '    if st == fail_in: raise RuntimeError(f"{st} broke")\n    print(f"[aistudio 00:00:00] {st}: done in 0.01s (1 made, 0 cached)")'])))
+    (tmp_path / 'm.json').write_text(json.dumps([{'fail_in': ''}, {'fail_in': 'voice'}, {'fail_in': 'nothing'}]))
+    monkeypatch.setattr(jobs, 'JOBS_DIR', d)
+    assert main(['jobs', 'batch', str(tmp_path / 'm.json'), '--job', 'film', '--out', str(tmp_path / 'b')]) == 1
+    out = capsys.readouterr().out
+    assert 'row 1: done' in out and 'row 2: failed in stage voice' in out and 'row 3: done' in out, out
+    rows = jobs.run_batch(tmp_path / 'm.json', job='film', out=tmp_path / 'b', folder=d)
+    assert [r.status for r in rows] == ['skipped', 'failed', 'skipped'] and rows[1].stage == 'voice'
