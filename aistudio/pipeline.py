@@ -343,7 +343,7 @@ def _check(run: _Run, film: Film, timeline, moves, segments, video_ref: str) -> 
     out['ok'] = not out['problems']
     return out
 
-# %% ../nbs/20_pipeline.ipynb #14807228
+# %% ../nbs/20_pipeline.ipynb #e79021d6
 def _link(src: Path, dest: Path):
     "Place `src` at `dest` atomically (hard link when possible, else copy)."
     from aistudio.core import atomic_path
@@ -351,6 +351,23 @@ def _link(src: Path, dest: Path):
         tmp.unlink()
         try: os.link(src, tmp)
         except OSError: shutil.copyfile(src, tmp)
+
+def _s3_prefix(s: Settings, run_dir: Path) -> str:
+    "Where a run's outputs go in the bucket: the profile's `s3_prefix` plus the run folder's name."
+    return '/'.join(x for x in (s.s3_prefix.strip('/'), run_dir.resolve().name) if x)
+
+def _upload(run_dir: Path, s: Settings) -> dict:
+    "Copy what a run published (not the cache, `.store`) to `s3_bucket`; files already there with the same SHA-256 are left alone."
+    from aistudio.storage import S3Storage
+    from aistudio.core import file_sha256
+    st, up, same = S3Storage(s.s3_bucket, _s3_prefix(s, run_dir)), 0, 0
+    for f in sorted(run_dir.rglob('*')):
+        rel = f.relative_to(run_dir)
+        if not f.is_file() or any(p.startswith('.') for p in rel.parts): continue
+        sha, old = file_sha256(f), st.stat(rel.as_posix())
+        if old is not None and old.sha256 == sha: same += 1; continue
+        st.put_file(f, rel.as_posix(), sha256=sha); up += 1
+    return {'uploaded': up, 'unchanged': same}
 
 def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report) -> Path:
     from aistudio.visual import contact_sheet
@@ -386,7 +403,7 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #3c4ac6fc
+# %% ../nbs/20_pipeline.ipynb #a5ca36be
 def make_film(phrase: str | None = None, *, script=None, film: Film | None = None, profile: str | None = None,
               settings_path=None, aspect: str | None = None, seconds: float | None = None, seed: int | None = None,
               out=None, progress='auto', **overrides) -> FilmResult:
@@ -396,6 +413,8 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
     seconds = _check_seconds(seconds)
     t_start = time.perf_counter()
     s = load_settings(profile, path=settings_path, aspect=aspect, seconds=seconds, seed=seed, **overrides)
+    if s.storage == 's3' and not s.s3_bucket:   # said before anything is made, not after
+        raise InputError("storage = s3 needs s3_bucket: set it in the profile (settings.ini) or pass s3_bucket=...")
     if phrase is not None: phrase = clean_text(phrase, 'phrase', 2000)
     if film is not None: film = film_from_dict(film_to_dict(film)) if isinstance(film, Film) else film_from_dict(film)
     imported = read_screenplay(script, fps=s.fps, aspect=s.aspect, seed=seed) if script is not None else None
@@ -444,7 +463,9 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
         page = _publish(run, film, video, srt, vtt, images, report)
         report.update({'timings': run.timings, 'cache': {'hits': run.cache.hits, 'misses': run.cache.misses},
                        'wall_seconds': round(time.perf_counter() - t_start, 3)})
+        if s.storage == 's3': report['storage'] = {'url': f"s3://{s.s3_bucket}/{_s3_prefix(s, run_dir)}/"}
         atomic_write(run_dir / 'report.json', json.dumps(report, indent=1, ensure_ascii=False))
+        if s.storage == 's3': report['storage'].update(_upload(run_dir, s))
     finally:
         prog.close()
         shutil.rmtree(run.store.root / 'tmp', ignore_errors=True)

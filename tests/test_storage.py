@@ -243,3 +243,19 @@ def test_from_url():
     assert isinstance(from_url('/tmp/films'), LocalStorage)
     for bad in ('http://example.org/x', 's3://', 'file://host/x', ''):
         with pytest.raises(InputError): from_url(bad)
+
+
+@pytest.mark.slow
+def test_a_film_run_is_stored_in_s3_and_a_rerun_uploads_nothing(bucket, tmp_path):
+    "storage = s3: what the run published (film, subtitles, page, report; not the cache) lands under s3_prefix/run-name, checksummed."
+    from aistudio.pipeline import make_film
+    from aistudio.core import file_sha256
+    kw = dict(profile='test', seconds=6, out=tmp_path / 'kite', progress='none', storage='s3', s3_bucket=bucket, s3_prefix='runs/')
+    r = make_film('a kite that will not come down', **kw)
+    st = S3Storage(bucket, 'runs/kite')
+    keys = {o.key for o in st.list()}
+    assert {'film.mp4', 'film.srt', 'report.json', 'page/index.html'} <= keys and not any(k.startswith('.') for k in keys), keys
+    assert st.stat('film.mp4').sha256 == file_sha256(r.video)
+    assert r.report['storage']['url'] == f's3://{bucket}/runs/kite/' and r.report['storage']['uploaded'] == len(keys)
+    again = make_film('a kite that will not come down', **kw)
+    assert again.report['storage']['unchanged'] >= len(keys) - 1        # only the report (new timings) may change
