@@ -16,8 +16,8 @@ from .core import InputError
 # %% auto #0
 __all__ = ['NOTE_NAMES', 'CHARACTERISTIC', 'SCALES', 'MOODS', 'MOOD_ALIASES', 'DEFAULT_MOOD', 'STEMS', 'mode_name', 'scale_pcs',
            'pitch_class', 'MoodStyle', 'resolve_mood', 'tempo_of', 'key_of', 'Section', 'MusicOutput', 'check_sections',
-           'saw_tables', 'midi_hz', 'ProceduralComposer', 'estimate_tempo', 'pitch_class_profile', 'onset_strength',
-           'boundary_accents']
+           'check_seed_and_rate', 'check_music_args', 'saw_tables', 'midi_hz', 'ProceduralComposer', 'estimate_tempo',
+           'pitch_class_profile', 'onset_strength', 'boundary_accents']
 
 # %% ../nbs/14_music.ipynb #5c39a5a9
 NOTE_NAMES = ('C', 'Db', 'D', 'Eb', 'E', 'F', 'F#', 'G', 'Ab', 'A', 'Bb', 'B')
@@ -186,7 +186,7 @@ class MusicOutput:
     @property
     def duration(self) -> float: return len(self.audio) / self.sample_rate
 
-# %% ../nbs/14_music.ipynb #d09eb402
+# %% ../nbs/14_music.ipynb #6adc0288
 _TOL = 1e-3
 
 def _number(v, what) -> float:
@@ -225,6 +225,18 @@ def check_sections(sections, duration: float, mood: str = DEFAULT_MOOD) -> list[
     elif duration - t > 0.05: out.append(Section(t, duration, base))
     else: out[-1].end = duration
     return out
+
+def check_seed_and_rate(seed, sample_rate):
+    "The argument checks every music backend shares: an integer seed, an integer sample rate from 8 to 192 kHz."
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)): raise InputError(f"seed must be an integer, got {seed!r}")
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 8000 <= sample_rate <= 192000:
+        raise InputError(f"sample_rate must be an integer between 8000 and 192000, got {sample_rate!r}")
+
+def check_music_args(mood, duration, sections, seed, sample_rate) -> list[Section]:
+    "A music backend's call checked: seed and sample rate, a mood name, and the sections (from `check_sections`)."
+    check_seed_and_rate(seed, sample_rate)
+    if mood is not None and not isinstance(mood, str): raise InputError(f"mood must be a string, got {type(mood).__name__}")
+    return check_sections(sections, duration, mood)
 
 # %% ../nbs/14_music.ipynb #b9640c9b
 _TBITS, _ROWS, _HMAX = 12, 32, 64.0
@@ -558,7 +570,7 @@ class _Reverb:
             c = y[:m + 1, ch]; up = (c[:-1, None] * (1 - self.w) + c[1:, None] * self.w).ravel()[:n]
             out += up * np.float32(gain)
 
-# %% ../nbs/14_music.ipynb #1f5f5e27
+# %% ../nbs/14_music.ipynb #8e859362
 def _soft_limit(x, knee=0.6, top=0.9):
     "Leave |x| <= knee alone; above it bend smoothly towards `top` (never reached)."
     m = np.abs(x) > knee
@@ -613,11 +625,7 @@ class ProceduralComposer(EmbeddedBackend):
     def __call__(self, *, mood: str = DEFAULT_MOOD, duration: float, sections=(), seed: int = 0,
                  sample_rate: int = 48000, callback=None, stems: bool = False) -> MusicOutput:
         "Stereo music of exactly `round(duration * sample_rate)` samples following `sections`; `stems=True` keeps the parts."
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)): raise InputError(f"seed must be an integer, got {seed!r}")
-        if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 8000 <= sample_rate <= 192000:
-            raise InputError(f"sample_rate must be an integer between 8000 and 192000, got {sample_rate!r}")
-        if mood is not None and not isinstance(mood, str): raise InputError(f"mood must be a string, got {type(mood).__name__}")
-        secs = check_sections(sections, duration, mood)
+        secs = check_music_args(mood, duration, sections, seed, sample_rate)
         sr, seed = int(sample_rate), int(seed) & 0xFFFFFFFF
         n = int(round(float(duration) * sr))
         parts = []
