@@ -123,7 +123,7 @@ class _Run:
         "A stage of one cached piece of work (the film's script, score, mix, ...): its record."
         return self.stage(name, [0], lambda _: self.cache.run(name, key, make))[0]
 
-# %% ../nbs/20_pipeline.ipynb #19695c76
+# %% ../nbs/20_pipeline.ipynb #61368086
 def _write(run: _Run, phrase: str, seconds: float, seed: int) -> Film:
     s, w = run.s, backend('writer', run.s)
     key = cache_key('write', w, _params(w), {'phrase': phrase, 'seconds': seconds, 'seed': seed, 'aspect': s.aspect, 'fps': s.fps})
@@ -173,17 +173,15 @@ def _animate(run: _Run, film: Film) -> dict:
 SONG_VERSION = '1'   # part of the cache key of sung lines: bump when aistudio.song sings the same line differently
 
 def _sung(v, text: str, voice, mood: str, seed: int):
-    "A sung line as a speech-like result: the vocal of `aistudio.song.sing` (its accompaniment is left to the score), trimmed to the words and levelled like speech."
-    import numpy as np
+    "A sung line as a speech-like result: the vocal of `aistudio.song.sing` (its accompaniment is left to the score), cut to its words and finished like speech (`finish_speech`: level, peak, padding)."
+    from aistudio.film import Voice
     from aistudio.song import sing
-    from aistudio.voice import PAD, PEAK, TARGET_RMS_DB, SpeechOutput, Word, active_rms
-    out = sing(text, voice, mood=mood, seed=seed, tts=v)
+    from aistudio.voice import PAD, SpeechOutput, Word, delivery, finish_speech
+    out = sing(text, voice, mood=mood, seed=seed, tts=v)     # the voice's effects are already in the vocal
     sr, y = out.sample_rate, out.vocal
-    t0, t1 = max(0.0, out.words[0].start - PAD), min(len(y) / sr, out.words[-1].end + 0.3)
-    y = y[int(t0 * sr):int(t1 * sr)]
-    level = active_rms(y, sr)
-    y = (y * min(10 ** (TARGET_RMS_DB / 20) / max(level, 1e-9), PEAK / max(float(np.abs(y).max()), 1e-9))).astype(np.float32)
-    words = [Word(w.text, round(w.start - t0, 4), round(w.end - t0, 4)) for w in out.words]
+    t0, t1 = out.words[0].start, min(len(y) / sr, out.words[-1].end + 0.3 - PAD)
+    y = finish_speech(y[int(t0 * sr):int(t1 * sr)], delivery(), Voice(), None, 'the song')
+    words = [Word(w.text, round(w.start - t0 + PAD, 4), round(w.end - t0 + PAD, 4)) for w in out.words]
     return SpeechOutput(y, sr, words, round(len(y) / sr, 4))
 
 def _voice(run: _Run, film: Film) -> dict:
