@@ -16,7 +16,7 @@ from .core import InputError, require
 __all__ = ['MIGRATIONS', 'SCHEMA_VERSION', 'JOB_STATES', 'RUN_STATES', 'check_params', 'Job', 'Lease', 'Run', 'Catalog',
            'lease_key']
 
-# %% ../nbs/18a_catalog.ipynb #0b982d84
+# %% ../nbs/18a_catalog.ipynb #f2336e81
 MIGRATIONS = [
     [  # 1: films, scenes, runs, jobs
      """CREATE TABLE films (id {id}, title TEXT NOT NULL, content_hash TEXT NOT NULL UNIQUE, created {real} NOT NULL)""",
@@ -35,6 +35,9 @@ MIGRATIONS = [
      """ALTER TABLE jobs ADD COLUMN expires {real}""",
      """ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3""",
      """ALTER TABLE jobs ADD COLUMN outputs TEXT NOT NULL DEFAULT '{{}}'"""],
+    [  # 3: a run says why it failed and in which stage
+     """ALTER TABLE runs ADD COLUMN reason TEXT NOT NULL DEFAULT ''""",
+     """ALTER TABLE runs ADD COLUMN stage TEXT NOT NULL DEFAULT ''"""],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -119,7 +122,7 @@ def check_params(params, where: str = 'parameters') -> str:
     try: return json.dumps(params, sort_keys=True, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as e: raise InputError(f'{where} must be plain JSON (str, number, bool, list, dict): {e}') from None
 
-# %% ../nbs/18a_catalog.ipynb #ad141b4f
+# %% ../nbs/18a_catalog.ipynb #4559105d
 JOB_STATES = ('queued', 'running', 'done', 'failed')
 RUN_STATES = ('running', 'done', 'failed', 'cancelled')
 
@@ -158,6 +161,8 @@ class Run:
     cost_estimate: float = 0.0
     outputs: dict = field(default_factory=dict)
     report: str = ''
+    reason: str = ''
+    stage: str = ''
 
 def _job(r): return Job(**{**r, 'params': json.loads(r['params']), 'outputs': json.loads(r['outputs'])})
 def _run(r): return Run(**{**r, 'timings': json.loads(r['timings']), 'outputs': json.loads(r['outputs'])})
@@ -226,7 +231,7 @@ class Catalog:
             if target > v: run('UPDATE schema_version SET version = :v', {'v': target})
             return max(v, target)
 
-# %% ../nbs/18a_catalog.ipynb #92694078
+# %% ../nbs/18a_catalog.ipynb #3a2e138a
 def _add_film(self, film) -> int:
     "Record `film` (an `aistudio.film.Film`) and its scenes once per content hash; return its id."
     from aistudio.film import content_hash
@@ -251,13 +256,17 @@ def _start_run(self, film_id: int, profile: str = 'draft', cost_estimate: float 
         return run('INSERT INTO runs (film_id, profile, status, started, cost_estimate) VALUES (:f, :p, :s, :t, :c) RETURNING id',
                    {'f': film_id, 'p': profile, 's': 'running', 't': self.clock(), 'c': float(cost_estimate)})[0]['id']
 
-def _finish_run(self, run_id: int, status: str = 'done', timings: dict | None = None, outputs: dict | None = None, report: str = '') -> Run:
-    "Close a run with its stage timings (seconds), output paths and report path."
+def _finish_run(self, run_id: int, status: str = 'done', timings: dict | None = None, outputs: dict | None = None, report: str = '',
+                reason: str = '', stage: str = '') -> Run:
+    "Close a run with its stage timings (seconds), output paths and report path; a failed run with its `reason` and the `stage` it failed in."
     if status not in RUN_STATES[1:]: raise InputError(f'status must be one of {RUN_STATES[1:]}, got {status!r}')
+    if status == 'failed' and not reason: raise InputError('A failed run needs a reason')
     tm = json.dumps({k: float(v) for k, v in (timings or {}).items()}, sort_keys=True)
     with self.db.tx() as run:
-        rows = run('UPDATE runs SET status = :s, finished = :t, timings = :tm, outputs = :o, report = :r WHERE id = :id RETURNING *',
-                   {'s': status, 't': self.clock(), 'tm': tm, 'o': _paths(outputs or {}, 'outputs'), 'r': str(report), 'id': run_id})
+        rows = run("""UPDATE runs SET status = :s, finished = :t, timings = :tm, outputs = :o, report = :r, reason = :why, stage = :st
+                      WHERE id = :id RETURNING *""",
+                   {'s': status, 't': self.clock(), 'tm': tm, 'o': _paths(outputs or {}, 'outputs'), 'r': str(report),
+                    'why': str(reason)[:2000], 'st': _name(stage, 'stage', 60) if stage else '', 'id': run_id})
     if not rows: raise InputError(f'No run with id {run_id}')
     return _run(rows[0])
 
