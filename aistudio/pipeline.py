@@ -100,7 +100,7 @@ def _check_seconds(seconds):
     if not (lo <= v <= hi) or math.isnan(v): raise InputError(f"seconds must be between {lo:g} and {hi:g}, got {seconds!r}")
     return v
 
-# %% ../nbs/20_pipeline.ipynb #5d5ada7f
+# %% ../nbs/20_pipeline.ipynb #dd83b220
 @dataclass
 class FilmResult:
     film: Film
@@ -113,7 +113,7 @@ class _Run:
     "One run: settings, store, cache, progress, timings; the stage methods below share it."
     def __init__(self, s: Settings, run_dir: Path, progress, executor):
         self.s, self.run_dir = s, run_dir
-        self.store = Store(run_dir / '.store'); self.cache = Cache(self.store)
+        self.store = Store(run_dir / '.store'); self.cache = Cache(self.store, remote=_shared_cache(s))
         self.progress, self.ex = progress, executor
         self.timings, self.warnings = {}, []
         self.catalog, self.owner, self.film_key, self.lease_ttl, self.current = None, '', '', 60.0, ''
@@ -170,6 +170,14 @@ class _Run:
     def once(self, name, key, make):
         "A stage of one cached piece of work (the film's script, score, mix, ...): its record."
         return self.stage(name, [0], lambda _: self.cache.run(name, key, make))[0]
+
+def _shared_cache(s: Settings):
+    "The shared cache named by `cache_url` (an `aistudio.storage` Storage), or None."
+    if not s.cache_url: return None
+    from aistudio.storage import from_url
+    st = from_url(s.cache_url)
+    if hasattr(st, 'check'): st.check()       # a bucket that is missing or refuses us is said now, before anything is made
+    return st
 
 _SINK = threading.local()
 _WORKER_RUNS = {}

@@ -15,7 +15,7 @@ from .registry import BACKENDS, EXECUTORS
 # %% auto #0
 __all__ = ['ASPECTS', 'SCHEMA', 'PACKAGED', 'Settings', 'frame_size', 'find_settings_file', 'profiles', 'load_settings']
 
-# %% ../nbs/02_settings.ipynb #0f15e00d
+# %% ../nbs/02_settings.ipynb #a7ffd52b
 ASPECTS = {'16:9': (16, 9), '9:16': (9, 16), '1:1': (1, 1)}
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
@@ -58,8 +58,14 @@ SCHEMA = {
     'output_dir':  (str, 'outputs', None, 'folder for runs (relative to the working directory)'),
     's3_bucket':   (str, '', None, 'bucket for storage = s3'),
     's3_prefix':   (str, 'aistudio/', None, 'key prefix for storage = s3'),
+    'cache_url':   (str, '', None, 'a shared cache for runners on several machines: s3://bucket/prefix or a shared folder (empty: each run folder keeps its own)'),
     'executor':    (str, 'thread', lambda: list(EXECUTORS), 'how per-scene work runs in parallel'),
     'workers':     (int, 2, (1, 256), 'parallel workers'),
+    'ray_address': (str, '', None, 'Ray cluster for executor = ray: host:port or ray://host:port (empty: RAY_ADDRESS, else a local cluster); its auth token only from the environment'),
+    'ray_num_cpus': (float, 1.0, (0.0, 256.0), 'CPUs each Ray task asks for'),
+    'ray_num_gpus': (float, 0.0, (0.0, 16.0), 'GPUs each task of a GPU stage asks for (e.g. 1 or 0.5 to share one)'),
+    'ray_gpu_stages': (str, 'paint,animate', None, 'comma-separated pipeline stages whose Ray tasks ask for ray_num_gpus'),
+    'ray_retries': (int, 3, (0, 100), 'times Ray retries a task whose worker died (tasks are idempotent)'),
     'progress':    (str, 'auto', _choice('auto', 'tqdm', 'widget', 'log', 'none'), 'how progress is shown'),
     'writer_base_url': (str, '', None, 'OpenAI-compatible server for writer = openai, e.g. http://127.0.0.1:11434/v1 (empty: the OpenAI API)'),
     'writer_api_key_env': (str, 'OPENAI_API_KEY', None, 'name of the environment variable holding the writer API key (never the key itself)'),
