@@ -14,7 +14,7 @@ from .settings import ASPECTS, profiles
 # %% auto #0
 __all__ = ['build_parser', 'main']
 
-# %% ../nbs/21_cli.ipynb #0ed645f3
+# %% ../nbs/21_cli.ipynb #05236b88
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='aistudio', description='Turn a phrase or a screenplay into a finished short film.')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -49,16 +49,17 @@ def _jobs_parser(sub):
     j = sub.add_parser('jobs', help='production jobs: parameterised notebooks run by papermill')
     js = j.add_subparsers(dest='jobs_cmd', required=True)
     js.add_parser('list', help='the job notebooks and their parameters')
-    r = js.add_parser('run', help='aistudio jobs run NAME -p key value ... [--kernel K] [--out DIR]')
+    r = js.add_parser('run', help='aistudio jobs run NAME -p key value ... [--kernel K] [--out DIR|s3://BUCKET/PREFIX]')
     r.add_argument('name')
     r.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'))
     r.add_argument('--kernel', default='python3', help='Jupyter kernel name (default python3: this environment)')
-    r.add_argument('--out', default=None, help='folder for output notebooks (default outputs/jobs); each run gets a new dated file')
+    r.add_argument('--out', default=None, help='folder or s3://bucket/prefix for output notebooks (default outputs/jobs); each run gets a new dated file')
     b = js.add_parser('batch', help='run every row of a JSON or CSV manifest; re-running resumes')
     b.add_argument('manifest'); b.add_argument('--job', default='make_film')
-    b.add_argument('--kernel', default='python3'); b.add_argument('--out', default=None, help='batch folder (default outputs/batches)')
+    b.add_argument('--kernel', default='python3'); b.add_argument('--out', default=None, help='batch folder (default outputs/batches), or s3://bucket/prefix for the run notebooks')
+    b.add_argument('--work', default=None, help='with an s3:// --out: local folder for the batch state and films (default outputs/batches)')
     for name, h in (('status', "a run's record"), ('logs', 'what a run printed')):
-        q = js.add_parser(name, help=h); q.add_argument('path', help='the output notebook (or its .json record)')
+        q = js.add_parser(name, help=h); q.add_argument('path', help='the output notebook (or its .json record): a path or an s3:// URL')
 
 def _jobs(args) -> int:
     from aistudio import jobs
@@ -74,7 +75,7 @@ def _jobs(args) -> int:
         print(f"{r.name}: {r.status} in {r.seconds:.1f}s\nnotebook: {r.notebook}\nrecord: {r.record}" + (f"\nreason: {r.reason}" if r.reason else ''))
         return 0 if r.status == 'done' else 1
     if args.jobs_cmd == 'batch':
-        rows = jobs.run_batch(args.manifest, job=args.job, out=args.out, kernel=args.kernel)
+        rows = jobs.run_batch(args.manifest, job=args.job, out=args.out, kernel=args.kernel, work=args.work)
         for r in rows:
             print(f"row {r.index + 1}: {r.status}" + (f" in stage {r.stage}" if r.stage else '') + (f": {r.reason}" if r.reason else ''))
         failed = sum(r.status == 'failed' for r in rows)

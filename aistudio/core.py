@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['FILE_MODE', 'AistudioError', 'InputError', 'SettingsError', 'MissingExtraError', 'BackendError', 'require',
-           'clean_text', 'slugify', 'to_plain', 'stable_hash', 'file_sha256', 'atomic_path', 'atomic_write']
+__all__ = ['FILE_MODE', 'AistudioError', 'InputError', 'SettingsError', 'MissingExtraError', 'BackendError', 'DiskFullError',
+           'require', 'clean_text', 'slugify', 'to_plain', 'stable_hash', 'file_sha256', 'disk_full', 'atomic_path',
+           'atomic_write']
 
-# %% ../nbs/00_core.ipynb #9968600c
+# %% ../nbs/00_core.ipynb #5f399cbc
 class AistudioError(Exception):
     "Base of every error aistudio raises on purpose; the message says what to fix."
 
@@ -29,6 +30,10 @@ class MissingExtraError(AistudioError, ImportError):
 
 class BackendError(AistudioError, RuntimeError):
     "A backend or external tool (ffmpeg, a model) failed."
+
+class DiskFullError(AistudioError, OSError):
+    "A write failed because the disk (or quota) is full; the message names the path and the free space. Still an `OSError` (ENOSPC)."
+    def __str__(self): return self.args[-1] if self.args else 'the disk is full'
 
 # %% ../nbs/00_core.ipynb #891dd321
 def require(module: str, extra: str, purpose: str = ''):
@@ -85,25 +90,42 @@ def file_sha256(path, bufsize: int = 1 << 20) -> str:
         while chunk := f.read(bufsize): h.update(chunk)
     return h.hexdigest()
 
-# %% ../nbs/00_core.ipynb #37616ace
+# %% ../nbs/00_core.ipynb #0e380992
 def _umask() -> int:
     m = os.umask(0); os.umask(m); return m
 
 FILE_MODE = 0o666 & ~_umask()  # what `open()` would give a new file; temporary files start private (0600)
 
+def disk_full(err: BaseException, path) -> DiskFullError | None:
+    "A `DiskFullError` naming `path` and its free space if `err` is an out-of-space `OSError` (ENOSPC, EDQUOT); else None."
+    import errno, shutil
+    if isinstance(err, DiskFullError): return err
+    if not isinstance(err, OSError) or err.errno not in (errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC)): return None
+    p = Path(path)
+    where = next((q for q in (p, *p.parents) if q.is_dir()), Path('/'))
+    try: free = f"{shutil.disk_usage(where).free / 2**20:.1f} MiB free"
+    except OSError: free = 'free space unknown'
+    return DiskFullError(err.errno, f"the disk is full: no space left to write {str(p)!r} ({free} on the file system of {str(where)!r}); "
+                                    "free some space or choose another output folder")
+
 @contextmanager
 def atomic_path(dest, suffix: str = ''):
-    "Yield a temporary path beside `dest`; on success it is fsynced and renamed to `dest`, on error removed."
-    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part' + (suffix or dest.suffix), dir=dest.parent)
-    os.close(fd); tmp = Path(tmp)
+    "Yield a temporary path beside `dest`; on success it is fsynced and renamed to `dest`, on error removed. A full disk raises `DiskFullError`."
+    dest = Path(dest); tmp = None
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part' + (suffix or dest.suffix), dir=dest.parent)
+        os.close(fd); tmp = Path(tmp)
         yield tmp
         with open(tmp, 'rb+') as f: os.fsync(f.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, dest)
+    except OSError as e:
+        full = disk_full(e, dest)
+        if full is None or full is e: raise
+        raise full from e
     finally:
-        if tmp.exists(): tmp.unlink()
+        if tmp is not None and tmp.exists(): tmp.unlink()
 
 def atomic_write(dest, data) -> Path:
     "Write `data` (str or bytes) to `dest` atomically."

@@ -13,8 +13,8 @@ from . import core as _core
 from .core import InputError, require
 
 # %% auto #0
-__all__ = ['JOBS_DIR', 'SECRET_RX', 'Param', 'JobInfo', 'list_jobs', 'get_job', 'check_parameters', 'coerce', 'JobResult', 'run',
-           'status', 'logs', 'BatchRow', 'read_manifest', 'failed_stage', 'run_batch']
+__all__ = ['JOBS_DIR', 'SECRET_RX', 'Param', 'JobInfo', 'list_jobs', 'get_job', 'check_parameters', 'coerce', 'JobResult',
+           'recover', 'run', 'status', 'logs', 'BatchRow', 'read_manifest', 'failed_stage', 'run_batch']
 
 # %% ../nbs/18_jobs.ipynb #55ae93f5
 JOBS_DIR = Path(_core.__file__).resolve().parent / 'notebooks'   # shipped in the package (package data)
@@ -86,55 +86,155 @@ def coerce(v, typ: str, what: str):
     if not ok: raise InputError(f"{what} must be {'an' if typ == 'int' else 'a'} {typ}, got {type(v).__name__} {v!r}")
     return float(v) if typ == 'float' else v
 
-# %% ../nbs/18_jobs.ipynb #9981258e
+# %% ../nbs/18_jobs.ipynb #3bd5af65
 @dataclass
 class JobResult:
     name: str
     status: str            # 'done' | 'failed'
-    notebook: Path         # the output notebook (kept when a cell fails)
-    record: Path           # JSON beside it: parameters (no secrets), status, reason, timings
+    notebook: Path | str   # the output notebook (kept when a cell fails), or its s3:// URL
+    record: Path | str     # JSON beside it: parameters (no secrets), status, reason, timings
     reason: str = ''
     seconds: float = 0.0
 
 def _stamp() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d-%H%M%S') + '-' + secrets.token_hex(3)
 
+def _now() -> str: return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+def _write_record(path: Path, rec: dict, pad: int = 0) -> None:
+    "Write a job record atomically (padded with spaces to `pad` bytes); on a full disk overwrite the padded record in place."
+    text = json.dumps(rec, indent=1)
+    try: _core.atomic_write(path, text.ljust(pad) + '\n')
+    except _core.DiskFullError:
+        size = path.stat().st_size if path.is_file() else 0
+        if len(text.encode()) + 1 > size: raise
+        with open(path, 'r+b') as f:      # same length: no new blocks needed, so this works on a full disk
+            f.write((text.encode() + b' ' * size)[:size - 1] + b'\n'); f.flush(); os.fsync(f.fileno())
+
+def _disk_full(reason: str, *where) -> str:
+    "`reason` with what a full disk needs to say (how much is free where) if the failure was a full disk; else `reason`."
+    rx = r'No space left on device|disk is full|Errno 28|ENOSPC|Disk quota exceeded'
+    if not re.search(rx, reason): return reason
+    if reason.startswith('the disk is full'): return reason.splitlines()[0]   # already says where and how much is free
+    lines = reason.strip().splitlines() or ['']
+    hit = next((l.strip() for l in lines if re.search(rx, l)), '')
+    reason = lines[0] + ('' if not hit or hit in lines[0] else f' ... {hit}')   # the tool's log is in the notebook; the reason stays short
+    import shutil
+    free = []
+    for w in where:
+        q = next((x for x in (Path(w), *Path(w).parents) if x.exists()), None) if w else None
+        if q is not None:
+            try: free.append(f"{shutil.disk_usage(q).free / 2**20:.1f} MiB free at {str(q)!r}")
+            except OSError: pass
+    return f"the disk is full ({'; '.join(dict.fromkeys(free)) or 'no space left on device'}): {reason}"
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0: return False
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def recover(folder) -> list[Path]:
+    "Mark the runs in `folder` (OUT/NAME) whose runner died on this host (killed, crashed) as failed; keep a partial notebook only if it is whole."
+    import socket
+    fixed, folder = [], Path(folder)
+    for rp in sorted(folder.glob('*.json')):
+        try: rec = json.loads(rp.read_text())
+        except (OSError, ValueError): continue
+        if not isinstance(rec, dict) or rec.get('status') != 'running' or rec.get('host') != socket.gethostname() or _alive(rec.get('pid')): continue
+        part, nb = folder / f'.{rp.stem}.part.ipynb', rp.with_suffix('.ipynb')
+        try: json.loads(part.read_text()); part.replace(nb)
+        except (OSError, ValueError): part.unlink(missing_ok=True)
+        rec.update(status='failed', notebook=nb.name if nb.is_file() else '', finished=_now(),
+                   reason='interrupted: the job runner died (killed or crashed) before the job ended; run it again to resume')
+        _write_record(rp, rec); fixed.append(rp)
+    return fixed
+
 def run(name: str, parameters: dict | None = None, *, out=None, kernel: str = 'python3', cwd=None, folder=None,
         timeout: float | None = None) -> JobResult:
-    "Run job `name` with `parameters` into a new dated notebook under `out` (default outputs/jobs); a failed cell gives status 'failed'."
+    "Run job `name` with `parameters` into a new dated notebook under `out` (a folder, default outputs/jobs, or s3://bucket/prefix)."
     job = get_job(name, folder)
     params = check_parameters(job, parameters or {})
-    import papermill as pm
-    base = Path(out) if out else Path('outputs') / 'jobs'
-    dest = base / name / f'{_stamp()}.ipynb'
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists(): raise InputError(f"{dest} exists already: job outputs are never overwritten")
-    record = dest.with_suffix('.json')
+    import papermill as pm, tempfile
+    store = None
+    if str(out or '').startswith('s3://'):
+        from aistudio.storage import from_url
+        store = from_url(str(out)).check()      # unreachable, refused or missing bucket: said now, before a kernel starts
+        base = Path(tempfile.mkdtemp(prefix='aistudio-job-'))
+    else: base = Path(out) if out else Path('outputs') / 'jobs'
+    stamp = _stamp()
+    dest = base / name / f'{stamp}.ipynb'
+    keys = (f'{name}/{stamp}.ipynb', f'{name}/{stamp}.json')
+    if dest.exists() or (store and any(store.exists(k) for k in keys)): raise InputError(f"{dest.name} exists already: job outputs are never overwritten")
+    record, part = dest.with_suffix('.json'), dest.parent / f'.{dest.stem}.part.ipynb'
     t0, status, reason = time.time(), 'done', ''
-    rec = {'job': name, 'parameters': params, 'kernel': kernel, 'started': datetime.datetime.now(datetime.timezone.utc).isoformat(),
-           'status': 'running', 'notebook': dest.name}
-    record.write_text(json.dumps(rec, indent=1))
+    rec = {'job': name, 'parameters': params, 'kernel': kernel, 'started': _now(), 'status': 'running', 'notebook': dest.name}
+    if store: rec['out'] = str(out)
+    else: recover(dest.parent)           # earlier runs here whose runner was killed: marked failed, their temporary notebook cleared
+    import socket
+    rec.update(host=socket.gethostname(), pid=os.getpid())
+    pad = len(json.dumps(rec, indent=1)) + 2048     # room for the final record, so a full disk can still mark it failed
+    _write_record(record, rec, pad)
     try:
-        pm.execute_notebook(str(job.path), str(dest), parameters=params, kernel_name=kernel, cwd=str(cwd or os.getcwd()),
+        pm.execute_notebook(str(job.path), str(part), parameters=params, kernel_name=kernel, cwd=str(cwd or os.getcwd()),
                             progress_bar=False, log_output=False, execution_timeout=timeout)
     except pm.PapermillExecutionError as e:
         status, reason = 'failed', f"cell {e.exec_count}: {e.ename}: {e.evalue}"
-    except Exception as e:      # the kernel could not start, died, or timed out
-        status, reason = 'failed', f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
-    rec.update(status=status, reason=reason, seconds=round(time.time() - t0, 3), finished=datetime.datetime.now(datetime.timezone.utc).isoformat())
-    tmp = record.with_suffix('.json.part'); tmp.write_text(json.dumps(rec, indent=1)); tmp.replace(record)
+    except Exception as e:      # the kernel could not start, died, timed out, or the notebook could not be written
+        full = _core.disk_full(e, part)
+        status, reason = 'failed', str(full) if full else f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+    try: json.loads(part.read_text()); part.replace(dest)     # a notebook cut short by a full disk is not kept
+    except (OSError, ValueError):
+        part.unlink(missing_ok=True); rec['notebook'] = ''
+        if status == 'done': status, reason = 'failed', 'the output notebook could not be written'
+    reason = _disk_full(reason, dest.parent, params.get('out', ''))[:1500] if status == 'failed' else ''
+    rec.update(status=status, reason=reason, seconds=round(time.time() - t0, 3), finished=_now())
+    if store: return _upload(store, name, rec, dest, record, keys, out)
+    _write_record(record, rec)
     return JobResult(name, status, dest, record, reason, rec['seconds'])
 
+def _upload(store, name, rec, dest: Path, record: Path, keys, out) -> JobResult:
+    "Upload the notebook then the record to their dated keys (checked by SHA-256 both ways); drop the local copies."
+    url = str(out).rstrip('/')
+    try:
+        if rec['notebook']:
+            sha = _core.file_sha256(dest)
+            if store.exists(keys[0]): raise InputError(f"{url}/{keys[0]} exists already: job outputs are never overwritten")
+            got = store.put_file(dest, keys[0], sha256=sha)
+            rec['notebook_sha256'] = sha
+            if store.stat(keys[0]).size != got.size: raise _core.BackendError(f"{url}/{keys[0]} did not arrive whole; run the job again")
+        _write_record(record, rec)
+        if store.exists(keys[1]): raise InputError(f"{url}/{keys[1]} exists already: job outputs are never overwritten")
+        store.put_file(record, keys[1])
+    except _core.AistudioError as e:
+        raise type(e)(f"{e} (the job ended {rec['status']}; its notebook and record are kept in {dest.parent})") from None
+    import shutil
+    shutil.rmtree(dest.parent.parent, ignore_errors=True)
+    return JobResult(name, rec['status'], f'{url}/{keys[0]}' if rec['notebook'] else '', f'{url}/{keys[1]}', rec['reason'], rec['seconds'])
+
+def _read(path, suffix: str) -> str:
+    "The text of the job file `path` with `suffix` ('.json' record or '.ipynb' notebook): a local path or an s3:// URL."
+    s = str(path)
+    if s.startswith('s3://'):
+        import tempfile
+        from aistudio.storage import from_url
+        base, _, fname = s.rstrip('/').rpartition('/')
+        if not fname.endswith(('.ipynb', '.json')): raise InputError(f"give the s3:// URL of a job's .ipynb notebook or .json record, got {s!r}")
+        key = fname.rsplit('.', 1)[0] + suffix
+        with tempfile.TemporaryDirectory() as t: return from_url(base).get_file(key, Path(t) / key).read_text()
+    p = Path(path).with_suffix(suffix)
+    if not p.is_file() and suffix == '.ipynb' and (p.parent / f'.{p.stem}.part.ipynb').is_file(): p = p.parent / f'.{p.stem}.part.ipynb'   # still running
+    if not p.is_file(): raise InputError(f"no job {'record' if suffix == '.json' else 'notebook'} at {p}")
+    return p.read_text()
+
 def status(path) -> dict:
-    "The record of the job run whose output notebook (or record) is `path`."
-    p = Path(path)
-    rec = p.with_suffix('.json') if p.suffix == '.ipynb' else p
-    if not rec.is_file(): raise InputError(f"no job record at {rec}")
-    return json.loads(rec.read_text())
+    "The record of the job run whose output notebook (or record) is `path`: a local path or an s3:// URL."
+    return json.loads(_read(path, '.json'))
 
 def logs(path) -> str:
-    "What the job's cells printed (streams and errors), in order, from its output notebook."
-    nb = json.loads(Path(path).with_suffix('.ipynb').read_text())
+    "What the job's cells printed (streams and errors), in order, from its output notebook (a local path or an s3:// URL)."
+    nb = json.loads(_read(path, '.ipynb'))
     out = []
     for c in nb['cells']:
         for o in c.get('outputs', []):
@@ -142,7 +242,7 @@ def logs(path) -> str:
             elif o.get('output_type') == 'error': out.append(f"{o.get('ename')}: {o.get('evalue')}\n")
     return ''.join(out)
 
-# %% ../nbs/18_jobs.ipynb #fac43031
+# %% ../nbs/18_jobs.ipynb #ed97f9ab
 @dataclass
 class BatchRow:
     index: int
@@ -176,12 +276,18 @@ def failed_stage(notebook) -> str:
         elif m and m[1] in open_stages: open_stages.remove(m[1])
     return open_stages[-1] if open_stages else ''
 
-def run_batch(manifest, *, job: str = 'make_film', out=None, kernel: str = 'python3', folder=None, cwd=None) -> list[BatchRow]:
+def run_batch(manifest, *, job: str = 'make_film', out=None, kernel: str = 'python3', folder=None, cwd=None, work=None) -> list[BatchRow]:
     "Run every row of `manifest` (a path, or a list of parameter dicts) as job `job`; failures do not stop the batch; a re-run resumes."
     from aistudio.core import stable_hash
     rows = read_manifest(manifest) if not isinstance(manifest, list) else manifest
-    info, base = get_job(job, folder), Path(out) if out else Path('outputs') / 'batches'
+    s3 = str(out or '').startswith('s3://')
+    info = get_job(job, folder)
+    base = Path(work) if work else Path(out) if out and not s3 else Path('outputs') / 'batches'   # batch state and films stay local
     checked = [check_parameters(info, r) for r in rows]           # every row checked before the first one runs
+    if s3:
+        from aistudio.storage import from_url
+        from_url(str(out)).check()                                 # a bad bucket is said before the first row runs
+    runs = f"{str(out).rstrip('/')}/runs" if s3 else base / 'runs'
     state_path = base / 'batch.json'
     state = json.loads(state_path.read_text()) if state_path.is_file() else {}
     summary = []
@@ -191,9 +297,9 @@ def run_batch(manifest, *, job: str = 'make_film', out=None, kernel: str = 'pyth
         prev = state.get(key)
         if prev and prev.get('status') == 'done':
             summary.append(BatchRow(i, key, params, 'skipped', prev.get('notebook', ''))); continue
-        r = run(job, params, out=base / 'runs', kernel=kernel, cwd=cwd, folder=folder)
-        stage = failed_stage(r.notebook) if r.status == 'failed' and r.notebook.is_file() else ''
+        r = run(job, params, out=runs, kernel=kernel, cwd=cwd, folder=folder)
+        stage = failed_stage(r.notebook) if r.status == 'failed' and r.notebook and (s3 or Path(r.notebook).is_file()) else ''
         summary.append(BatchRow(i, key, params, r.status, str(r.notebook), r.reason, stage))
         state[key] = {'status': r.status, 'notebook': str(r.notebook), 'reason': r.reason, 'stage': stage}
-        tmp = state_path.with_suffix('.json.part'); tmp.write_text(json.dumps(state, indent=1)); tmp.replace(state_path)
+        _core.atomic_write(state_path, json.dumps(state, indent=1))
     return summary
