@@ -22,7 +22,7 @@ from . import media
 
 # %% auto #0
 __all__ = ['LEAD', 'TAIL', 'MIN_GAP', 'SECONDS_RANGE', 'SONG_VERSION', 'SFX_VERSION', 'backend', 'SceneTiming', 'plan_timeline',
-           'FilmResult', 'make_film']
+           'FilmResult', 'publish_run', 'make_film']
 
 # %% ../nbs/20_pipeline.ipynb #5aafd956
 _INSTANCES, _INSTANCES_LOCK = {}, threading.Lock()
@@ -100,7 +100,7 @@ def _check_seconds(seconds):
     if not (lo <= v <= hi) or math.isnan(v): raise InputError(f"seconds must be between {lo:g} and {hi:g}, got {seconds!r}")
     return v
 
-# %% ../nbs/20_pipeline.ipynb #dd83b220
+# %% ../nbs/20_pipeline.ipynb #e3718455
 @dataclass
 class FilmResult:
     film: Film
@@ -117,6 +117,9 @@ class _Run:
         self.progress, self.ex = progress, executor
         self.timings, self.warnings = {}, []
         self.catalog, self.owner, self.film_key, self.lease_ttl, self.current = None, '', '', 60.0, ''
+        self.want = None              # the scenes (0-based) to make, or None for the whole film
+
+    def wants(self, i: int) -> bool: return self.want is None or i in self.want
 
     @contextmanager
     def leased(self, name: str):
@@ -189,7 +192,7 @@ def _worker_run(s: Settings, run_dir: str) -> _Run:
         if key not in _WORKER_RUNS: _WORKER_RUNS[key] = _Run(s, Path(run_dir), get_progress('none'), None)
         return _WORKER_RUNS[key]
 
-# %% ../nbs/20_pipeline.ipynb #cddbdfa9
+# %% ../nbs/20_pipeline.ipynb #2b991cdd
 def _write(run: _Run, phrase: str, seconds: float, seed: int) -> Film:
     s, w = run.s, backend('writer', run.s)
     key = cache_key('write', w, _params(w), {'phrase': phrase, 'seconds': seconds, 'seed': seed, 'aspect': s.aspect, 'fps': s.fps})
@@ -223,7 +226,7 @@ def _paint(run: _Run, film: Film) -> dict:
             tmp = run.store.tmp_path('.png'); img.save(tmp, optimize=False, compress_level=1)
             return {'image': run.store.put(tmp)}, {}
         return job, run.cache.run('paint', key, make).outputs['image']
-    return dict(run.stage('paint', _shots(film), one))
+    return dict(run.stage('paint', [x for x in _shots(film) if run.wants(x[0])], one))
 
 def _animate(run: _Run, film: Film) -> dict:
     m = backend('motion', run.s); size = run.s.art_size
@@ -234,7 +237,7 @@ def _animate(run: _Run, film: Film) -> dict:
             out = m(size, shot=sh, shot_index=k, duration=sh.duration, seed=seed)
             return {}, {'kind': out.kind, 'move': dataclasses.asdict(out.move) if out.move is not None else None}
         return job, run.cache.run('animate', key, make).meta
-    return dict(run.stage('animate', _shots(film), one))
+    return dict(run.stage('animate', [x for x in _shots(film) if run.wants(x[0])], one))
 
 SONG_VERSION = '1'   # part of the cache key of sung lines: bump when aistudio.song sings the same line differently
 
@@ -252,7 +255,7 @@ def _sung(v, text: str, voice, mood: str, seed: int):
 
 def _voice(run: _Run, film: Film) -> dict:
     v = backend('voice', run.s)
-    jobs = [(i, j) for i, sc in enumerate(film.scenes) for j in range(len(sc.lines))]
+    jobs = [(i, j) for i, sc in enumerate(film.scenes) for j in range(len(sc.lines)) if run.wants(i)]
     def one(job):
         i, j = job; ln = film.scenes[i].lines[j]; voice = film.character(ln.speaker).voice
         seed = (film.seed + i * 1000 + j) % 2**32
@@ -272,7 +275,7 @@ def _voice(run: _Run, film: Film) -> dict:
         return job, run.cache.run('voice', key, make)
     return dict(run.stage('voice', jobs, one))
 
-# %% ../nbs/20_pipeline.ipynb #e455804f
+# %% ../nbs/20_pipeline.ipynb #c0b62b9b
 def _score(run: _Run, film: Film, timeline: list) -> str:
     from aistudio.music import Section
     mu = backend('music', run.s)
@@ -291,7 +294,7 @@ def _sfx(run: _Run, film: Film, timeline: list) -> dict:
     "Each scene's sound-effects bed (ambience from its setting, spot effects from its action), placed at the scene's start: {scene: ref}."
     from aistudio.sfx import cues_for_scene, render_scene_sfx
     if not run.s.sfx: return {}
-    todo = [i for i, sc in enumerate(film.scenes) if cues_for_scene(sc)]
+    todo = [i for i, sc in enumerate(film.scenes) if run.wants(i) and cues_for_scene(sc)]
     def one(i):
         sc, t = film.scenes[i], timeline[i]
         seed = (film.seed + 7919 * i) % 2**32
@@ -316,12 +319,14 @@ def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
             words = [Word(*w) for w in voices[(i, j)].meta['words']]
             out += cues_from_words(words, offset=offset_of(j), speaker=ln.speaker, max_chars=chars, fps=run.s.fps)
         return out
-    scene_cues = run.stage('subtitle', range(len(film.scenes)), lambda i: cues_for(i, lambda j: timeline[i].line_starts[j]))
+    idx = [i for i in range(len(film.scenes)) if run.wants(i)]
+    scene_cues = dict(zip(idx, run.stage('subtitle', idx, lambda i: cues_for(i, lambda j: timeline[i].line_starts[j]))))
+    if run.want is not None: return None, None, scene_cues      # some scenes only: no film-level subtitles
     film_cues = [c for i, t in enumerate(timeline) for c in cues_for(i, lambda j: t.start + t.line_starts[j])]
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #41b2408a
+# %% ../nbs/20_pipeline.ipynb #f7979c85
 def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues, sfx=None) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
@@ -346,7 +351,9 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
                              transition=s.transition, burn_subtitles=s.burn_subtitles)
             return {'segment': run.store.put(tmp)}, {}
         return run.cache.run('compose', key, make).outputs['segment']
-    segments = run.stage('compose', range(len(film.scenes)), seg)
+    idx = [i for i in range(len(film.scenes)) if run.wants(i)]
+    segments = run.stage('compose', idx, seg)
+    if run.want is not None: return None, dict(zip(idx, segments))     # some scenes only: their segments, no film
     total = sum(t.frames for t in timeline) / fps
     place = [(voices[(i, j)].outputs['audio'], round(t.start + t.line_starts[j], 4))
              for i, t in enumerate(timeline) for j in range(len(film.scenes[i].lines))]
@@ -407,7 +414,7 @@ def _check(run: _Run, film: Film, timeline, moves, segments, video_ref: str) -> 
     out['ok'] = not out['problems']
     return out
 
-# %% ../nbs/20_pipeline.ipynb #e79021d6
+# %% ../nbs/20_pipeline.ipynb #aca9caaf
 def _link(src: Path, dest: Path):
     "Place `src` at `dest` atomically (hard link when possible, else copy)."
     from aistudio.core import atomic_path
@@ -421,17 +428,29 @@ def _s3_prefix(s: Settings, run_dir: Path) -> str:
     return '/'.join(x for x in (s.s3_prefix.strip('/'), run_dir.resolve().name) if x)
 
 def _upload(run_dir: Path, s: Settings) -> dict:
-    "Copy what a run published (not the cache, `.store`) to `s3_bucket`; files already there with the same SHA-256 are left alone."
-    from aistudio.storage import S3Storage
+    "Copy what a run published to `s3_bucket`/`s3_prefix`/run folder name (see `publish_run`)."
+    out = publish_run(run_dir, f"s3://{s.s3_bucket}/{_s3_prefix(s, run_dir)}")
+    return {'uploaded': out['uploaded'], 'unchanged': out['unchanged']}
+
+def publish_run(run_dir, to: str, *, expires: int = 7 * 24 * 3600) -> dict:
+    """Copy what a finished run published (film, subtitles, screenplay, storyboard, page, report; never its cache `.store`)
+    to `to` (`s3://bucket/prefix` or a folder); files already there with the same SHA-256 are left alone. Returns the
+    destination, counts, and a link to the page (presigned for S3, valid `expires` seconds)."""
+    from aistudio.storage import from_url
     from aistudio.core import file_sha256
-    st, up, same = S3Storage(s.s3_bucket, _s3_prefix(s, run_dir)), 0, 0
+    run_dir = Path(run_dir)
+    if not (run_dir / 'report.json').is_file() or not (run_dir / 'page').is_dir():
+        raise InputError(f"{run_dir} is not a finished run (no report.json and page/): make the film first")
+    st = from_url(to)
+    if hasattr(st, 'check'): st.check()          # a bucket that is missing or refuses us is said before anything is copied
+    up = same = 0
     for f in sorted(run_dir.rglob('*')):
         rel = f.relative_to(run_dir)
-        if not f.is_file() or any(p.startswith('.') for p in rel.parts): continue
+        if not f.is_file() or f.is_symlink() or any(p.startswith('.') for p in rel.parts): continue
         sha, old = file_sha256(f), st.stat(rel.as_posix())
         if old is not None and old.sha256 == sha: same += 1; continue
         st.put_file(f, rel.as_posix(), sha256=sha); up += 1
-    return {'uploaded': up, 'unchanged': same}
+    return {'to': str(to), 'uploaded': up, 'unchanged': same, 'page': st.url('page/index.html', expires=expires)}
 
 def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report) -> Path:
     from aistudio.visual import contact_sheet
@@ -467,7 +486,35 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #23aa730b
+# %% ../nbs/20_pipeline.ipynb #662edc5a
+def _scene_set(scenes, film: Film) -> set:
+    "0-based scene indices from scene numbers counted from 1: a list of ints or a string like '2,5-7'."
+    n, out = len(film.scenes), set()
+    parts = scenes.replace(' ', '').split(',') if isinstance(scenes, str) else list(scenes)
+    for p in parts:
+        try:
+            if isinstance(p, str) and '-' in p.strip('-'): a, b = (int(x) for x in p.split('-', 1))
+            else: a = b = int(p)
+        except (TypeError, ValueError): raise InputError(f"scenes must be scene numbers like [2, 5] or '2,5-7', got {scenes!r}") from None
+        if isinstance(p, bool) or not 1 <= a <= b <= n: raise InputError(f"scene {p} does not exist: the film has scenes 1 to {n}")
+        out.update(range(a - 1, b))
+    if not out: raise InputError("scenes is empty: name at least one scene, or leave it out to make the whole film")
+    return out
+
+def _scenes_only(run: _Run, film: Film, timeline, images, moves, voices, t_start, run_id) -> FilmResult:
+    "Make the wanted scenes' effects, subtitles and video segments; record what was made in scenes.json (no film, no page)."
+    sfx = _sfx(run, film, timeline)
+    _, _, scene_cues = _subtitles(run, film, timeline, voices)
+    _, segments = _compose(run, film, timeline, images, moves, voices, None, scene_cues, sfx)
+    report = {'title': film.title, 'profile': run.s.profile, 'scenes': {i + 1: {'segment': f'.store/{segments[i]}', 'frames': timeline[i].frames}
+                                                                         for i in sorted(segments)},
+              'warnings': run.warnings, 'timings': run.timings, 'cache': {'hits': run.cache.hits, 'misses': run.cache.misses},
+              'wall_seconds': round(time.perf_counter() - t_start, 3)}
+    atomic_write(run.run_dir / 'scenes.json', json.dumps(report, indent=1, ensure_ascii=False))
+    if run_id is not None:
+        run.catalog.finish_run(run_id, 'done', timings=run.timings, report=str(run.run_dir / 'scenes.json'), outputs={'run_dir': run.run_dir})
+    return FilmResult(film, run.run_dir, None, None, report)
+
 def _lease_ttl() -> float:
     "Seconds a stage lease lasts without renewal (renewed every third of it): `$AISTUDIO_LEASE_TTL`, default 60."
     v = os.environ.get('AISTUDIO_LEASE_TTL', '60')
@@ -485,10 +532,13 @@ def _open_catalog(catalog):
 
 def make_film(phrase: str | None = None, *, script=None, film: Film | None = None, profile: str | None = None,
               settings_path=None, aspect: str | None = None, seconds: float | None = None, seed: int | None = None,
-              out=None, progress='auto', catalog=None, **overrides) -> FilmResult:
+              out=None, progress='auto', catalog=None, scenes=None, **overrides) -> FilmResult:
     """Make a film from a `phrase`, a screenplay file (`script`) or a `Film`, with the settings `profile`; return where it is.
     With a `catalog` (a SQLite path, a PostgreSQL URL or a `Catalog`; default `$AISTUDIO_CATALOG` if set) the film, its scenes and
-    the run are recorded there, and every stage holds the catalog's lease on this film's stage while it runs."""
+    the run are recorded there, and every stage holds the catalog's lease on this film's stage while it runs.
+    With `scenes` (scene numbers from 1: `[2, 5]` or `"2,5-7"`) only those scenes are made (pictures, motion, voices, effects,
+    subtitles, their video segments) into the run's cache, and no film is assembled: one job per scene on many machines
+    (sharing `cache_url`), then one whole run finds every scene made. The result's `video` and `page` are then None."""
     if sum(x is not None for x in (phrase, script, film)) != 1:
         raise InputError("give exactly one of: a phrase, script=PATH, or film=Film")
     seconds = _check_seconds(seconds)
@@ -522,6 +572,7 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
         t0 = time.perf_counter()
         for name, v in cast_voices(film, film.seed).items(): film.character(name).voice = v
         run.timings['cast'] = round(time.perf_counter() - t0, 3)
+        if scenes is not None: run.want = _scene_set(scenes, film)
         if cat is not None:
             from aistudio.estimate import estimate_film
             run.film_key = content_hash(film)[:40]
@@ -529,9 +580,14 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
         images = _paint(run, film)
         moves = _animate(run, film)
         voices = _voice(run, film)
-        timeline = plan_timeline(film, {k: r.meta['duration'] for k, r in voices.items()}, s.fps)
+        durations = {k: r.meta['duration'] for k, r in voices.items()}
+        if run.want is not None:   # scenes not made here: their lines take no time (each scene's own timing does not depend on them)
+            durations.update({(i, j): 0.0 for i, sc in enumerate(film.scenes) for j in range(len(sc.lines)) if not run.wants(i)})
+        timeline = plan_timeline(film, durations, s.fps)
         for i, t in enumerate(timeline):
-            if t.extended: run.warnings.append(f"scene {i + 1} grew to {t.duration:.2f}s to fit its dialogue")
+            if t.extended and run.wants(i): run.warnings.append(f"scene {i + 1} grew to {t.duration:.2f}s to fit its dialogue")
+        if run.want is not None:
+            return _scenes_only(run, film, timeline, images, moves, voices, t_start, run_id)
         music = _score(run, film, timeline)
         sfx = _sfx(run, film, timeline)
         srt, vtt, scene_cues = _subtitles(run, film, timeline, voices)
@@ -556,6 +612,7 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
         atomic_write(run_dir / 'report.json', json.dumps(report, indent=1, ensure_ascii=False))
         if s.storage == 's3': report['storage'].update(_upload(run_dir, s))
     except BaseException as e:
+        if run.current and isinstance(e, Exception): e.add_note(f"(aistudio stage: {run.current})")
         if run_id is not None:
             why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             try: cat.finish_run(run_id, 'failed', timings=run.timings, reason=why, stage=run.current)
