@@ -276,7 +276,7 @@ def _runs(self, film_id: int | None = None) -> list:
 
 Catalog.add_film, Catalog.films, Catalog.start_run, Catalog.finish_run, Catalog.runs = _add_film, _films, _start_run, _finish_run, _runs
 
-# %% ../nbs/18a_catalog.ipynb #0ae16947
+# %% ../nbs/18a_catalog.ipynb #b3fbdca8
 def _enqueue(self, name: str, params: dict | None = None, *, run_id: int | None = None, max_attempts: int = 3) -> int:
     "Queue job `name` with JSON `params` (secret-looking names refused); return its id."
     _name(name, 'job name', 120); p = check_params(params, f'job {name!r} parameters')
@@ -339,10 +339,25 @@ def _counts(self) -> dict:
     got = {r['status']: r['n'] for r in self.db.read('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status')}
     return {s: int(got.get(s, 0)) for s in JOB_STATES}
 
+def _start_job(self, name: str, params: dict | None, owner: str) -> int:
+    "Record a job run directly (not from the queue) by `owner`: running, first attempt; `finish` it like a claimed one."
+    _name(name, 'job name', 120); _name(owner, 'owner', 120); p = check_params(params, f'job {name!r} parameters')
+    with self.db.tx() as run:
+        now = self.clock()
+        return run("""INSERT INTO jobs (name, params, status, created, started, attempts, owner, max_attempts)
+                      VALUES (:n, :p, 'running', :t, :t, 1, :o, 1) RETURNING id""", {'n': name, 'p': p, 't': now, 'o': owner})[0]['id']
+
+def _link_job(self, job_id: int, run_id: int) -> None:
+    "Note that job `job_id` made film run `run_id` (its timings and cost estimate are the run's)."
+    with self.db.tx() as run:
+        if not run('UPDATE jobs SET run_id = :r WHERE id = :id RETURNING id', {'r': run_id, 'id': job_id}):
+            raise InputError(f'No job with id {job_id}')
+
 Catalog.enqueue, Catalog.claim_next, Catalog.heartbeat, Catalog.finish = _enqueue, _claim_next, _heartbeat, _finish
+Catalog.start_job, Catalog.link_job = _start_job, _link_job
 Catalog.job, Catalog.jobs, Catalog.counts = _job_by_id, _jobs, _counts
 
-# %% ../nbs/18a_catalog.ipynb #c9c3326e
+# %% ../nbs/18a_catalog.ipynb #62f47e96
 def lease_key(film_hash: str, stage: str) -> str:
     "The lease key of one stage of one film."
     return f'film:{_name(film_hash, "film hash", 100)}:stage:{_name(stage, "stage", 60)}'

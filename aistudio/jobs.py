@@ -86,7 +86,7 @@ def coerce(v, typ: str, what: str):
     if not ok: raise InputError(f"{what} must be {'an' if typ == 'int' else 'a'} {typ}, got {type(v).__name__} {v!r}")
     return float(v) if typ == 'float' else v
 
-# %% ../nbs/18_jobs.ipynb #3bd5af65
+# %% ../nbs/18_jobs.ipynb #5b6cb8d7
 @dataclass
 class JobResult:
     name: str
@@ -152,8 +152,10 @@ def recover(folder) -> list[Path]:
     return fixed
 
 def run(name: str, parameters: dict | None = None, *, out=None, kernel: str = 'python3', cwd=None, folder=None,
-        timeout: float | None = None) -> JobResult:
-    "Run job `name` with `parameters` into a new dated notebook under `out` (a folder, default outputs/jobs, or s3://bucket/prefix)."
+        timeout: float | None = None, catalog=None) -> JobResult:
+    """Run job `name` with `parameters` into a new dated notebook under `out` (a folder, default outputs/jobs, or s3://bucket/prefix).
+    With a `catalog` (path, PostgreSQL URL or `Catalog`; default `$AISTUDIO_CATALOG` if set) the job is recorded there with its
+    status, timings, reason and output paths, and linked to the film run it makes."""
     job = get_job(name, folder)
     params = check_parameters(job, parameters or {})
     import papermill as pm, tempfile
@@ -176,6 +178,12 @@ def run(name: str, parameters: dict | None = None, *, out=None, kernel: str = 'p
     rec.update(host=socket.gethostname(), pid=os.getpid())
     pad = len(json.dumps(rec, indent=1)) + 2048     # room for the final record, so a full disk can still mark it failed
     _write_record(record, rec, pad)
+    cat, jid = _job_catalog(catalog), None
+    env_before = {k: os.environ.get(k) for k in ('AISTUDIO_JOB_ID', 'AISTUDIO_CATALOG')}
+    if cat is not None:
+        jid = cat.start_job(name, params, f"{rec['host']}:{rec['pid']}")
+        # the kernel inherits both: the film run it makes is recorded in the same catalog and linked back to this job
+        os.environ.update(AISTUDIO_JOB_ID=str(jid), AISTUDIO_CATALOG=_catalog_target(cat))
     try:
         pm.execute_notebook(str(job.path), str(part), parameters=params, kernel_name=kernel, cwd=str(cwd or os.getcwd()),
                             progress_bar=False, log_output=False, execution_timeout=timeout)
@@ -190,9 +198,35 @@ def run(name: str, parameters: dict | None = None, *, out=None, kernel: str = 'p
         if status == 'done': status, reason = 'failed', 'the output notebook could not be written'
     reason = _disk_full(reason, dest.parent, params.get('out', ''))[:1500] if status == 'failed' else ''
     rec.update(status=status, reason=reason, seconds=round(time.time() - t0, 3), finished=_now())
-    if store: return _upload(store, name, rec, dest, record, keys, out)
-    _write_record(record, rec)
-    return JobResult(name, status, dest, record, reason, rec['seconds'])
+    if cat is not None:
+        for k, v in env_before.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+        rec['catalog_job'] = jid
+    try:
+        if store: return _upload(store, name, rec, dest, record, keys, out)
+        _write_record(record, rec)
+        return JobResult(name, status, dest, record, reason, rec['seconds'])
+    finally:
+        if cat is not None:
+            where = {'notebook': f"{str(out).rstrip('/')}/{keys[0]}" if store else str(dest), 'record': f"{str(out).rstrip('/')}/{keys[1]}" if store else str(record)}
+            cat.finish(jid, f"{rec['host']}:{rec['pid']}", ok=status == 'done', reason=reason or '', outputs=where)
+            if not isinstance(catalog, _catalog_cls()): cat.close()
+
+def _catalog_cls():
+    from aistudio.catalog import Catalog
+    return Catalog
+
+def _catalog_target(cat) -> str:
+    "Where `cat` lives, for a kernel to open it again (a SQLite path, or the PostgreSQL URL: passed in the environment only)."
+    db = cat.db
+    return str(Path(db.path).resolve()) if hasattr(db, 'path') else db.engine.url.render_as_string(hide_password=False)
+
+def _job_catalog(catalog):
+    "The catalog to record jobs in: `catalog` (a Catalog, path or URL), else `$AISTUDIO_CATALOG`, else None."
+    if isinstance(catalog, _catalog_cls()): return catalog
+    target = catalog if catalog is not None else os.environ.get('AISTUDIO_CATALOG') or None
+    return _catalog_cls().open(target) if target else None
 
 def _upload(store, name, rec, dest: Path, record: Path, keys, out) -> JobResult:
     "Upload the notebook then the record to their dated keys (checked by SHA-256 both ways); drop the local copies."

@@ -486,7 +486,7 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #662edc5a
+# %% ../nbs/20_pipeline.ipynb #80e85426
 def _scene_set(scenes, film: Film) -> set:
     "0-based scene indices from scene numbers counted from 1: a list of ints or a string like '2,5-7'."
     n, out = len(film.scenes), set()
@@ -577,6 +577,7 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
             from aistudio.estimate import estimate_film
             run.film_key = content_hash(film)[:40]
             run_id = cat.start_run(cat.add_film(film), s.profile, estimate_film(film, s).total)
+            if os.environ.get('AISTUDIO_JOB_ID', '').isdigit(): cat.link_job(int(os.environ['AISTUDIO_JOB_ID']), run_id)  # made by `aistudio jobs run`
         images = _paint(run, film)
         moves = _animate(run, film)
         voices = _voice(run, film)

@@ -57,6 +57,25 @@ def test_make_film_job_through_jobs_run(tmp_path):
     rec = jobs.status(r.record)
     assert rec['parameters']['seconds'] == 6.0 and rec['seconds'] > 0
 
+def test_jobs_and_their_film_runs_are_recorded_in_the_catalog(folder, tmp_path, monkeypatch):
+    "With a catalog, a job run is a jobs row (status, attempts, timings, reason, output paths) linked to the film run it made."
+    from aistudio.catalog import Catalog
+    db = tmp_path / 'catalog.db'
+    monkeypatch.delenv('AISTUDIO_CATALOG', raising=False)
+    r = jobs.run('make_film', {'phrase': 'a kite that will not come down', 'profile': 'test', 'seconds': '6', 'out': str(tmp_path / 'film')},
+                 out=tmp_path / 'runs', catalog=db)
+    bad = jobs.run('fails', {'n': '3'}, out=tmp_path / 'runs', folder=folder, catalog=db)
+    assert (r.status, bad.status) == ('done', 'failed')
+    assert 'AISTUDIO_JOB_ID' not in os.environ and 'AISTUDIO_CATALOG' not in os.environ      # lent to the kernel only
+    with Catalog.open(db) as cat:
+        good, failed = cat.jobs()
+        run = cat.runs()[0]
+        assert (good.name, good.status, good.attempts, good.run_id) == ('make_film', 'done', 1, run.id)
+        assert good.outputs['notebook'] == str(r.notebook) and good.finished >= good.started
+        assert (failed.status, failed.run_id) == ('failed', None) and 'boom 3' in failed.reason
+        assert run.status == 'done' and run.cost_estimate >= 0 and run.timings['paint'] >= 0
+    assert json.loads(Path(r.record).read_text())['catalog_job'] == good.id
+
 def test_batch_goes_on_past_a_failure_names_the_stage_and_resumes(tmp_path, capsys, monkeypatch):
     from aistudio.cli import main
     d = tmp_path / 'jobs'; d.mkdir()
