@@ -172,11 +172,15 @@ def _check(req: dict, i=None) -> dict:
 
 def _round_to(v: int, m: int) -> int: return max(m, int(round(v / m)) * m)
 
-# %% ../nbs/11a_diffusion.ipynb #94a982a3
+# %% ../nbs/11a_diffusion.ipynb #d265c82e
 class DiffusersPainter:
     "Painter backend: any diffusers text-to-image pipeline; one generator per shot; references via IP-Adapter or img2img."
     stage, name, version = 'painter', 'diffusers', '1'
     max_batch = 8        # most images in one pipeline call
+    # from_pretrained options the pipeline takes from the settings profile: {option: settings key}
+    profile_options = {'scheduler': 'painter_scheduler', 'steps': 'steps', 'guidance': 'painter_guidance', 'negative_prompt': 'painter_negative_prompt',
+                       'attention': 'painter_attention', 'cpu_offload': 'painter_cpu_offload', 'vae_tiling': 'painter_vae_tiling',
+                       'compile': 'painter_compile', 'ip_adapter': 'painter_ip_adapter'}
 
     def __init__(self, pipe, *, model_id: str = '', scheduler: str = '', steps: int = 30, guidance: float = 7.5,
                  negative_prompt: str = '', dtype: str = 'float32', device: str = 'cpu', attention=None,
@@ -267,6 +271,10 @@ class DiffusersPainter:
         return cut, [f"prompt cut from {n} to {count(cut)} tokens (the text encoder reads {limit + 2} with its start/end tokens); dropped: {' '.join(words[lo:])[:200]!r}"]
 
     def _draw(self, reqs: list, callback=None) -> list:
+        "Run the pipeline for `reqs`; one call at a time per painter (a diffusers pipeline and its scheduler are not thread-safe)."
+        with self.__dict__.setdefault('_lock', threading.Lock()): return self._draw_one_at_a_time(reqs, callback)
+
+    def _draw_one_at_a_time(self, reqs: list, callback=None) -> list:
         "One pipeline call for requests of one size and one kind of reference; one seeded generator each."
         import torch
         W, H, m = reqs[0]['width'], reqs[0]['height'], self.multiple

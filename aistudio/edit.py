@@ -20,13 +20,15 @@ from .timeline import TRACKS, AudioClip, Cancelled
 __all__ = ['XFADE', 'SR', 'AAC', 'Clip', 'Segment', 'Placement', 'ComposeOutput', 'subtitle_style', 'burn_filter', 'xfade_joins',
            'FFmpegComposer', 'extract_frame', 'count_frames', 'cancelled', 'ffmpeg_job', 'mix_tracks']
 
-# %% ../nbs/16_edit.ipynb #b57972ef
+# %% ../nbs/16_edit.ipynb #58772337
 @dataclass
 class Clip:
-    "One still `image` shown for `duration` seconds, animated by `move` (an `aistudio.motion.KenBurnsMove`) or static (None)."
+    """One still `image` shown for `duration` seconds, animated by `move` (an `aistudio.motion.KenBurnsMove`) or static (None);
+    or, with `video` (a clip a motion model made from the still), that video, holding its last frame if the shot runs longer."""
     image: Path
     duration: float
     move: object = None
+    video: Path | None = None
 
 @dataclass
 class Segment:
@@ -105,7 +107,7 @@ def xfade_joins(frames: list, overlaps: list, kinds: list, fps: int, src: str = 
     parts.append(''.join(f'[{l}]' for l in order) + f"concat=n={len(order)}:v=1:a=0,settb=1/{fps},setpts=N[{dst}]")
     return parts
 
-# %% ../nbs/16_edit.ipynb #eb89d815
+# %% ../nbs/16_edit.ipynb #b55cffa5
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
 class FFmpegComposer(EmbeddedBackend):
@@ -136,11 +138,14 @@ class FFmpegComposer(EmbeddedBackend):
         if sum(nf) != total: raise InputError(f"the clips last {sum(nf)} frames but the segment is {total} frames long")
         for i, c in enumerate(seg.clips):
             if not Path(c.image).is_file(): raise InputError(f"clips[{i}].image {c.image} does not exist")
+            if c.video is not None and not Path(c.video).is_file(): raise InputError(f"clips[{i}].video {c.video} does not exist")
         tf = min(round(transition * fps), min(nf) // 2) if len(nf) > 1 else 0
         ff = min(round(fade * fps), total // 2)
         from aistudio.timeline import OutputPreset, Timeline, Transition, VideoClip, render_timeline
         k = len(nf)
-        video = [VideoClip('still', (n + (tf if i < k - 1 else 0)) / fps, Path(c.image), c.move,
+        video = [VideoClip('video', (n + (tf if i < k - 1 else 0)) / fps, Path(c.video), hold=True,
+                           transition=Transition('crossfade', tf / fps) if i and tf else Transition()) if c.video is not None else
+                 VideoClip('still', (n + (tf if i < k - 1 else 0)) / fps, Path(c.image), c.move,
                            transition=Transition('crossfade', tf / fps) if i and tf else Transition()) for i, (c, n) in enumerate(zip(seg.clips, nf))]
         cues = shift_cues(seg.cues, 0.0, 0.0, total / fps) if burn_subtitles else []   # unburned cues are the film's soft track, not the scene's
         tl = Timeline(video, [], cues, output=OutputPreset(fps=fps, custom=(width, height)), fade_in=ff / fps, fade_out=ff / fps)
@@ -165,7 +170,7 @@ def count_frames(video) -> int:
     if not m: raise BackendError(f"could not count frames of {Path(video).name}")
     return int(m[-1])
 
-# %% ../nbs/16_edit.ipynb #e014165b
+# %% ../nbs/16_edit.ipynb #2b154bd8
 def cancelled(cancel) -> bool:
     "Whether `cancel` (None, a threading.Event or a function returning True) asks to stop."
     if cancel is None: return False
@@ -203,7 +208,7 @@ def ffmpeg_job(args, *, what: str = 'ffmpeg', cwd=None, cancel=None, progress=No
         raise BackendError(f"{what} failed (exit {p.returncode}): {chr(10).join(lines).strip()[-1500:]}")
     return text
 
-# %% ../nbs/16_edit.ipynb #09e6403a
+# %% ../nbs/16_edit.ipynb #75a38b57
 SR = 48000
 AAC = ['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '192k']   # AAC-LC 192 kb/s with the native encoder's fast coder
 _BLK = SR // 100                 # 10 ms: the resolution of level statistics and ducking
@@ -264,7 +269,7 @@ def _track(placed, track: str, b0: int, b1: int) -> np.ndarray:
         buf[lo - b0:hi - b0] += _read(p.raw, p.src + lo - p.at, hi - lo) * (np.float32(p.gain) * _fade(x, p.n, p.fi, p.fo))[:, None]
     return buf
 
-# %% ../nbs/16_edit.ipynb #a8b53b79
+# %% ../nbs/16_edit.ipynb #dd973217
 def _block_rms(x: np.ndarray, block: int) -> np.ndarray:
     "RMS of each whole `block` of samples (both channels)."
     n = len(x) // block * block
@@ -321,7 +326,7 @@ def _measure(raw: Path, cwd, cancel=None) -> dict:
     i, thresh, lra, tp = (float(v) for v in m.groups())
     return {'i': i, 'thresh': thresh, 'lra': lra, 'tp': tp}
 
-# %% ../nbs/16_edit.ipynb #d020169a
+# %% ../nbs/16_edit.ipynb #fb81acac
 def mix_tracks(clips, duration: float, out, *, loudness: float = -14.0, music_gain_db: float = -20.0, duck_db: float = 10.0,
                effects_duck_db: float = 4.0, callback=None, cancel=None) -> Path:
     "Mix `AudioClip`s into exactly `duration` s at `loudness` LUFS (true peak <= -1 dBTP): music levelled and ducked under dialogue."
@@ -390,7 +395,7 @@ def mix_tracks(clips, duration: float, out, *, loudness: float = -14.0, music_ga
     if callback: callback(total, total)
     return out
 
-# %% ../nbs/16_edit.ipynb #4fe3dc5f
+# %% ../nbs/16_edit.ipynb #571962cb
 def _mix(self, dialogue, music, duration: float, out, *, effects=(), loudness: float = -14.0, music_gain_db: float = -20.0,
          duck_db: float = 10.0, callback=None, cancel=None) -> Path:
     "Place `dialogue` and `effects` (`Placement`s), duck `music` and effects under the dialogue, normalise to `loudness` LUFS (true peak <= -1 dBTP), write exactly `duration` s."
@@ -404,7 +409,7 @@ def _mix(self, dialogue, music, duration: float, out, *, effects=(), loudness: f
 
 FFmpegComposer.mix = _mix
 
-# %% ../nbs/16_edit.ipynb #b346d7e4
+# %% ../nbs/16_edit.ipynb #68c115cc
 def _concat_line(p: Path) -> str:
     s = str(Path(p).resolve())
     if '\n' in s or '\r' in s: raise InputError(f"a segment path contains a line break: {s!r}")
@@ -444,7 +449,7 @@ def _mux(self, segments, audio, out, *, callback=None, cancel=None) -> Path:
 
 FFmpegComposer.mux = _mux
 
-# %% ../nbs/16_edit.ipynb #be4c9691
+# %% ../nbs/16_edit.ipynb #92f62439
 def _call(self, segments, dialogue, music, out, *, width: int, height: int, fps: int, transition: float = 0.5,
           fade: float = 0.4, burn_subtitles: bool = True, loudness: float = -14.0, music_gain_db: float = -20.0,
           duck_db: float = 10.0, callback=None) -> ComposeOutput:
@@ -467,7 +472,7 @@ def _call(self, segments, dialogue, music, out, *, width: int, height: int, fps:
 
 FFmpegComposer.__call__ = _call
 
-# %% ../nbs/16_edit.ipynb #c74b953c
+# %% ../nbs/16_edit.ipynb #a8644a60
 def _render(self, timeline, out, **kw):
     "Render an `aistudio.timeline.Timeline` into the MP4 `out` with this composer's preset and crf (see `aistudio.render.render_timeline`)."
     from aistudio.render import render_timeline

@@ -124,7 +124,7 @@ def retry_after(headers) -> float | None:
         return max(0.0, email.utils.parsedate_to_datetime(v).timestamp() - time.time())
     except Exception: return None
 
-# %% ../nbs/11c_imageapi.ipynb #a26962ba
+# %% ../nbs/11c_imageapi.ipynb #4f8c703c
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     "Redirects are refused: urllib would carry the Authorization header to wherever a server points."
     def redirect_request(self, *args, **kwargs): return None
@@ -148,6 +148,9 @@ def _reference_png(reference, width: int, height: int) -> bytes:
 class OpenAIImages:
     "Storyboard frames from an OpenAI-compatible images server: generations, or edits of a reference image."
     stage, name, version = 'painter', 'openai-images', '1'
+    # from_pretrained options the pipeline takes from the settings profile: {option: settings key}
+    profile_options = {'base_url': 'painter_base_url', 'api_key_env': 'painter_api_key_env', 'quality': 'painter_quality',
+                       'timeout': 'painter_timeout', 'retries': 'painter_retries'}
 
     def __init__(self, model: str = 'gpt-image-1', *, base_url: str = 'https://api.openai.com/v1', api_key_env: str = 'OPENAI_API_KEY',
                  sizes=None, quality: str | None = None, timeout: float = 120.0, retries: int = 2, backoff: float = 1.0, max_wait: float = 60.0):

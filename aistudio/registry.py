@@ -15,7 +15,7 @@ from .core import InputError, MissingExtraError
 __all__ = ['STAGES', 'BACKENDS', 'WORKER_REDUCERS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend',
            'LocalExecutor', 'get_executor']
 
-# %% ../nbs/01_registry.ipynb #6dd40ada
+# %% ../nbs/01_registry.ipynb #349a5312
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
 
 class Registry:
@@ -61,7 +61,10 @@ for _stage, _name, _target in [
     ('writer', 'openai', 'aistudio.llm:OpenAIWriter'),
     ('writer', 'transformers', 'aistudio.llm:TransformersWriter'),
     ('painter', 'procedural', 'aistudio.visual:ProceduralPainter'),
+    ('painter', 'diffusers', 'aistudio.diffusion:DiffusersPainter'),
+    ('painter', 'openai-images', 'aistudio.imageapi:OpenAIImages'),
     ('motion', 'kenburns', 'aistudio.motion:KenBurns'),
+    ('motion', 'diffusers', 'aistudio.videodiffusion:DiffusersMotion'),
     ('voice', 'piper', 'aistudio.voice:PiperVoice'),
     ('voice', 'espeak', 'aistudio.espeak:EspeakVoice'),
     ('voice', 'openai-speech', 'aistudio.speechapi:OpenAISpeech'),

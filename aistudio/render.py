@@ -131,7 +131,7 @@ def encoder_args(encoder: str, fps: int, preset: str = 'veryfast', crf: int = 21
         return ['-c:v', 'h264_nvenc', '-preset', _NVENC_PRESET[preset], '-tune', 'hq', '-rc', 'vbr', '-cq', crf, '-b:v', 0, '-forced-idr', 1, *common]
     return ['-c:v', 'libx264', '-preset', preset, '-crf', crf, '-keyint_min', fps, '-sc_threshold', 0, *common]
 
-# %% ../nbs/16d_render.ipynb #34c21474
+# %% ../nbs/16d_render.ipynb #bb8a2d36
 _PASS = ('PNG', 'JPEG', 'BMP', 'TIFF', 'WEBP')   # still formats handed to ffmpeg as they are; others are converted to PNG
 
 def _link(src, dest: Path) -> Path:
@@ -152,6 +152,7 @@ def _piece(tl: Timeline, k: int, pc, wd: Path, w: int, h: int, fps: int, inp: in
         ext = Path(c.source).suffix.lower() or '.mp4'
         link = _link(c.source, wd / f'in{k}{ext}')
         t0 = c.in_point + pc.first / fps
+        if c.hold: t0 = min(t0, max(0.0, media_info(c.source, 'video')['duration'] - 0.04))   # past its end: its last frame, held by tpad
         g = (f"[{i}]setpts=PTS-STARTPTS,fps={fps},scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic:{_MATRIX},"
              f"crop={w}:{h},format=yuv420p,tpad=stop_mode=clone:stop={pc.frames},{_tail(pc.frames, fps)}[p{k}]")
         return ['-an', '-sn', '-dn', '-ss', f'{t0:.6f}', '-t', f'{(pc.frames + 2) / fps:.6f}', '-i', link.name], g

@@ -15,7 +15,7 @@ from .registry import BACKENDS, EXECUTORS
 # %% auto #0
 __all__ = ['ASPECTS', 'SCHEMA', 'PACKAGED', 'Settings', 'frame_size', 'find_settings_file', 'profiles', 'load_settings']
 
-# %% ../nbs/02_settings.ipynb #a7ffd52b
+# %% ../nbs/02_settings.ipynb #f8d49b98
 ASPECTS = {'16:9': (16, 9), '9:16': (9, 16), '1:1': (1, 1)}
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
@@ -36,9 +36,41 @@ SCHEMA = {
     'motion_model':  (str, '', None, 'path or id of the video model (empty: embedded)'),
     'voice_model':   (str, '', None, 'path to a Piper .onnx voice (empty: the packaged en_US joe voice)'),
     'music_model':   (str, '', None, 'path or id of the music model (empty: embedded)'),
+    # model painters (a setting left at its default of '', 0 or -1 means: the backend's own default)
+    'painter_scheduler': (str, '', _choice('', 'euler', 'euler-a', 'dpm++', 'dpm++-karras', 'dpm++-sde', 'ddim', 'pndm', 'lms', 'heun', 'unipc', 'lcm', 'flow-euler'), 'diffusers scheduler (empty: the model\'s own)'),
+    'painter_guidance': (float, 7.5, (0.0, 50.0), 'classifier-free guidance of diffusers painters'),
+    'painter_negative_prompt': (str, '', None, 'what diffusers and image-API painters should avoid'),
+    'painter_attention': (str, '', None, 'attention backend for diffusers painters: sdpa, eager, xformers, ... (empty: the default)'),
+    'painter_cpu_offload': (bool, False, None, 'move painter model parts to the GPU only while they run (less GPU memory, slower)'),
+    'painter_vae_tiling': (bool, False, None, 'decode images in tiles (large sizes in less GPU memory)'),
+    'painter_compile': (bool, False, None, 'torch.compile the painter\'s denoiser (slow first image, faster after)'),
+    'painter_ip_adapter': (str, '', None, 'IP-Adapter weights for reference conditioning: a file or repo:subfolder/weights.safetensors'),
+    'painter_strength': (float, 0.6, (0.05, 1.0), 'how much a reference (character sheet, mood image) may be changed: img2img strength or IP-Adapter scale'),
+    'painter_base_url': (str, '', None, 'OpenAI-compatible images server for painter = openai-images (empty: the OpenAI API)'),
+    'painter_api_key_env': (str, 'OPENAI_API_KEY', None, 'name of the environment variable holding the images API key (never the key itself)'),
+    'painter_quality': (str, '', None, 'image API quality: low, medium, high, standard or hd (empty: the server\'s default)'),
+    'painter_timeout': (float, 120.0, (1.0, 600.0), 'seconds to wait for an images server'),
+    'painter_retries': (int, 2, (0, 10), 'extra attempts when an images server is busy'),
+    # storyboard: mood boards, character reference sheets, consistency
+    'moods':       (int, 3, (1, 12), 'mood boards offered for a brief'),
+    'images_per_mood': (int, 1, (1, 16), 'seed images painted per mood board'),
+    'references':  (bool, True, None, 'paint a reference sheet per character and condition its shots on it (painters that take a reference)'),
+    'consistency_threshold': (float, 0.5, (0.0, 1.0), 'a shot whose character scores below this against the reference sheet is painted again (0: never)'),
+    'consistency_attempts': (int, 2, (0, 10), 'times a shot may be painted again for consistency'),
+    # model motion
+    'motion_fps':  (int, 0, (0, 120), 'frame rate video models generate at (0: the model\'s own)'),
+    'motion_strength': (float, -1.0, (-1.0, 1.0), 'how much video models move, 0..1 (SVD; -1: the model\'s default)'),
+    'motion_resolution': (int, 0, (0, 4096), 'short side video models generate at (0: the model\'s own)'),
+    'motion_window': (int, 0, (0, 1024), 'frames per video-model run; longer shots are stitched (0: the model\'s own)'),
+    'motion_overlap': (int, 0, (0, 64), 'frames shared between stitched windows (0: the backend\'s default)'),
+    'motion_decode_chunk_size': (int, 8, (1, 1024), 'frames the video VAE decodes at once (less GPU memory when lower)'),
+    'motion_cpu_offload': (bool, False, None, 'move video model parts to the GPU only while they run'),
+    'motion_vae_tiling': (bool, False, None, 'decode video frames in tiles'),
+    'motion_compile': (bool, False, None, 'torch.compile the video denoiser'),
+    'motion_fallback': (str, 'kenburns', _choice('', 'kenburns'), 'what a video-model motion backend falls back to when its model cannot load (empty: fail)'),
     'aspect':      (str, '16:9', _choice(*ASPECTS), 'film aspect ratio'),
     'resolution':  (int, 720, _choice(360, 480, 540, 720, 1080, 1440, 2160), 'short side of the film, in pixels'),
-    'art_resolution': (int, 1080, _choice(360, 540, 720, 1080, 1440, 2160), 'short side of storyboard images'),
+    'art_resolution': (int, 1080, _choice(144, 240, 360, 540, 720, 1080, 1440, 2160), 'short side of storyboard images (144 and 240: thumbnails for quick drafts and tests)'),
     'fps':         (int, 24, _choice(12, 24, 25, 30, 48, 50, 60), 'frames per second'),
     'seconds':     (float, 60.0, (5.0, 1800.0), 'default film length in seconds'),
     'steps':       (int, 1, (1, 1000), 'denoising steps for model backends'),

@@ -17,7 +17,7 @@ __all__ = ['TRANSITIONS', 'KINDS', 'TRACKS', 'CARD_STYLE', 'RESOLUTIONS', 'FRAME
            'AudioClip', 'OutputPreset', 'preset_names', 'Timeline', 'RenderResult', 'clip_layout', 'media_info',
            'validate_timeline', 'Piece', 'SegmentPlan', 'plan_timeline', 'render_timeline']
 
-# %% ../nbs/16a_timeline.ipynb #dd3fc724
+# %% ../nbs/16a_timeline.ipynb #0bbda925
 TRANSITIONS = ('cut', 'crossfade', 'fadeblack', 'wipeleft', 'wiperight', 'wipeup', 'wipedown')
 KINDS = ('still', 'video', 'card')
 TRACKS = ('dialogue', 'music', 'effects')
@@ -43,6 +43,7 @@ class VideoClip:
     style: dict = field(default_factory=dict)   # card: background, color, size (of the short side), align, weight, scroll
     transition: Transition = field(default_factory=Transition)   # transition INTO this clip
     name: str = ''                        # for messages only
+    hold: bool = False                    # video: may run past the end of its source, holding the last frame
 
 @dataclass
 class AudioClip:
@@ -198,7 +199,7 @@ def media_info(path, kind: str) -> dict:
     if 'error' in _MEDIA[key]: raise InputError(_MEDIA[key]['error'])
     return _MEDIA[key]
 
-# %% ../nbs/16a_timeline.ipynb #d5674dc1
+# %% ../nbs/16a_timeline.ipynb #55cd9696
 def _check_card(where: str, c):
     if not isinstance(c.text, str): raise InputError(f"{where}: card text must be a string")
     if not isinstance(c.style, dict): raise InputError(f"{where}: style must be a dict")
@@ -233,7 +234,7 @@ def _check_video_clip(i: int, c, fps: int):
         except InputError as e: raise InputError(f"{where}: {e}") from None
         if c.kind == 'video':
             ip = _num(c.in_point, f"{where}: in_point", 0)
-            if ip + d > info['duration'] + 0.5:
+            if ip + d > info['duration'] + 0.5 and not c.hold:
                 raise InputError(f"{where}: in_point {ip:g} s + duration {d:g} s runs past the end of {Path(c.source).name} ({info['duration']:.2f} s)")
     if c.move is not None:
         from aistudio.motion import KenBurnsMove
