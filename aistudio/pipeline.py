@@ -110,7 +110,7 @@ def _check_seconds(seconds):
     if not (lo <= v <= hi) or math.isnan(v): raise InputError(f"seconds must be between {lo:g} and {hi:g}, got {seconds!r}")
     return v
 
-# %% ../nbs/20_pipeline.ipynb #fdd53e15
+# %% ../nbs/20_pipeline.ipynb #235b354a
 @dataclass
 class FilmResult:
     film: Film
@@ -130,6 +130,7 @@ class _Run:
         self.want = None              # the scenes (0-based) to make, or None for the whole film
         self.consistency = {}         # shot -> {character: score against the reference sheet}
         self.mood_ref = None          # the chosen mood's seed image (a store ref): the reference for shots with no character
+        self.board = None             # a Storyboard whose approved keyframes are used as they are
 
     def wants(self, i: int) -> bool: return self.want is None or i in self.want
 
@@ -204,7 +205,7 @@ def _worker_run(s: Settings, run_dir: str) -> _Run:
         if key not in _WORKER_RUNS: _WORKER_RUNS[key] = _Run(s, Path(run_dir), get_progress('none'), None)
         return _WORKER_RUNS[key]
 
-# %% ../nbs/20_pipeline.ipynb #ad9dc19d
+# %% ../nbs/20_pipeline.ipynb #261f0515
 def _write(run: _Run, phrase: str, seconds: float, seed: int) -> Film:
     s, w = run.s, backend('writer', run.s)
     key = cache_key('write', w, _params(w), {'phrase': phrase, 'seconds': seconds, 'seed': seed, 'aspect': s.aspect, 'fps': s.fps})
@@ -253,6 +254,23 @@ def _references(run: _Run, film: Film) -> dict:
         return name, (rec.outputs['image'], rec.meta['box'])
     return dict(run.stage('reference', names, one))
 
+def _open_board(storyboard):
+    from aistudio.storyboard import Storyboard
+    if isinstance(storyboard, Storyboard): return storyboard
+    if not (Path(storyboard) / 'storyboard.json').is_file(): raise InputError(f"no storyboard in {str(storyboard)!r} (storyboard.json is missing)")
+    return Storyboard(storyboard)
+
+def _approved(run: _Run, film: Film, i: int, k: int):
+    "The approved keyframe of shot (i, k) in the run's storyboard, if it is for this scene: (path, version) or None."
+    b = run.board
+    if b is None or i >= len(b.film.scenes) or k >= len(b.film.scenes[i].shots): return None
+    v = b.approved(i, k)
+    if v is None: return None
+    if b.film.scenes[i].heading != film.scenes[i].heading:
+        run.warn(f"shot {i + 1}.{k + 1}: the storyboard's approved keyframe is for another scene ({b.film.scenes[i].heading!r}); painted instead")
+        return None
+    return v.image, v.version
+
 def _paint(run: _Run, film: Film, refs: dict | None = None) -> dict:
     """Each shot's storyboard image: {(scene, shot): ref}. Painters that take a `reference` are conditioned on the first present
     character's reference sheet; every shot with a character is scored against the sheets (`aistudio.storyboard.consistency`)
@@ -265,6 +283,15 @@ def _paint(run: _Run, film: Film, refs: dict | None = None) -> dict:
     for msg in _LOAD_WARNINGS.get(id(p), []): run.warn(msg)
     def one(job):
         i, k = job; sc = film.scenes[i]
+        appr = _approved(run, film, i, k)
+        if appr is not None:          # an approved keyframe is used as it is (fitted to the storyboard size)
+            from aistudio.core import file_sha256
+            akey = cache_key('paint', 'approved', {}, {'image': file_sha256(appr[0]), 'size': (w, h)})
+            def keep():
+                tmp = run.store.tmp_path('.png')
+                Image.open(appr[0]).convert('RGB').resize((w, h), Image.LANCZOS).save(tmp, compress_level=1)
+                return {'image': run.store.put(tmp)}, {'approved': appr[1]}
+            return job, run.cache.run('paint', akey, keep).outputs['image'], {}
         scene = {f: getattr(sc, f) for f in ('heading', 'setting', 'time_of_day', 'mood', 'description', 'characters')}
         seed = _shot_seed(film, i, k)
         who = [n for n in sc.characters if n in refs]
@@ -569,7 +596,7 @@ def _publish(run: _Run, film: Film, video_ref, srt_ref, vtt_ref, images, report)
         return rd / 'page' / Path(out.index).name
     return run.stage('publish', [0], page)[0]
 
-# %% ../nbs/20_pipeline.ipynb #bea45883
+# %% ../nbs/20_pipeline.ipynb #5ff10ae5
 def _scene_set(scenes, film: Film) -> set:
     "0-based scene indices from scene numbers counted from 1: a list of ints or a string like '2,5-7'."
     n, out = len(film.scenes), set()
@@ -639,14 +666,15 @@ def _open_catalog(catalog):
 
 def make_film(phrase: str | None = None, *, script=None, film: Film | None = None, profile: str | None = None,
               settings_path=None, aspect: str | None = None, seconds: float | None = None, seed: int | None = None,
-              out=None, progress='auto', catalog=None, scenes=None, mood=None, **overrides) -> FilmResult:
+              out=None, progress='auto', catalog=None, scenes=None, mood=None, storyboard=None, **overrides) -> FilmResult:
     """Make a film from a `phrase`, a screenplay file (`script`) or a `Film`, with the settings `profile`; return where it is.
     With a `catalog` (a SQLite path, a PostgreSQL URL or a `Catalog`; default `$AISTUDIO_CATALOG` if set) the film, its scenes and
     the run are recorded there, and every stage holds the catalog's lease on this film's stage while it runs.
     With `scenes` (scene numbers from 1: `[2, 5]` or `"2,5-7"`) only those scenes are made (pictures, motion, voices, effects,
     subtitles, their video segments) into the run's cache, and no film is assembled: one job per scene on many machines
     (sharing `cache_url`), then one whole run finds every scene made. The result's `video` and `page` are then None.
-    `mood` (a `Mood` from `moods`, or a mood's name) sets the film's palette and mood and conditions every image on it."""
+    `mood` (a `Mood` from `moods`, or a mood's name) sets the film's palette and mood and conditions every image on it.
+    `storyboard` (an `aistudio.storyboard.Storyboard` or its folder): shots with an approved keyframe use it instead of being painted."""
     if sum(x is not None for x in (phrase, script, film)) != 1:
         raise InputError("give exactly one of: a phrase, script=PATH, or film=Film")
     seconds = _check_seconds(seconds)
@@ -677,6 +705,7 @@ def make_film(phrase: str | None = None, *, script=None, film: Film | None = Non
             if seed is not None: film.seed = s.seed
             film = validate(film)
         if mood is not None: film = _apply_mood(run, film, mood)
+        if storyboard is not None: run.board = _open_board(storyboard)
         from aistudio.voice import cast_voices
         t0 = time.perf_counter()
         for name, v in cast_voices(film, film.seed).items(): film.character(name).voice = v
