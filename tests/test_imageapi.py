@@ -4,7 +4,7 @@ The server answers each POST with the next item of its script (the last repeats)
 pixels encode their own position (red = x, green = y), an OpenAI-style error (optionally with headers), or a raw body.
 Edits requests are parsed as real multipart/form-data."""
 import base64, email.parser, email.policy, io, json, logging, socket, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from scripted_server import ScriptedServer, error, raw
 import numpy as np
 import pytest
 from PIL import Image
@@ -24,48 +24,21 @@ def coords(w, h, fmt='PNG'):
 
 
 def picture(fmt='PNG', size=None): return {'kind': 'image', 'fmt': fmt, 'size': size}
-def error(status, message='boom', headers=None): return {'kind': 'error', 'status': status, 'message': message, 'headers': headers or {}}
-def raw(data, ctype='application/json'): return {'kind': 'raw', 'data': data, 'ctype': ctype}
 def b64(data): return raw(json.dumps({'created': 0, 'data': [{'b64_json': base64.b64encode(data).decode()}]}).encode())
 
 
-class ImageServer:
-    def __init__(self, *script):
-        self.script, self.requests, self._lock = list(script), [], threading.Lock()
-        server = self
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a): pass
-            def do_POST(self):
-                data = self.rfile.read(int(self.headers.get('Content-Length', 0)))
-                ctype = self.headers.get('Content-Type', '')
-                if ctype.startswith('multipart/form-data'):
-                    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(f'Content-Type: {ctype}\r\n\r\n'.encode() + data)
-                    parts = {p.get_param('name', header='content-disposition'): p for p in msg.iter_parts()}
-                    body = {k: p.get_payload(decode=True).decode() for k, p in parts.items() if not p.get_filename()}
-                    files = {k: (p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for k, p in parts.items() if p.get_filename()}
-                else: body, files = json.loads(data or b'{}'), {}
-                with server._lock:
-                    server.requests.append({'path': self.path, 'headers': {k.lower(): v for k, v in self.headers.items()},
-                                            'body': body, 'files': files, 'time': time.time()})
-                    item = server.script.pop(0) if len(server.script) > 1 else server.script[0]
-                if self.path not in ('/v1/images/generations', '/v1/images/edits'): item = error(404, 'no route')
-                if item['kind'] == 'error':
-                    return self._send(item['status'], json.dumps({'error': {'message': item['message'], 'type': 'x'}}).encode(), 'application/json', item['headers'])
-                if item['kind'] == 'raw': return self._send(200, item['data'], item['ctype'])
-                w, h = item['size'] or map(int, body['size'].split('x'))
-                out = {'created': 0, 'data': [{'b64_json': base64.b64encode(coords(w, h, item['fmt'])).decode(), 'revised_prompt': 'revised'}]}
-                self._send(200, json.dumps(out).encode(), 'application/json')
-            def _send(self, status, data, ctype, headers=()):
-                try:
-                    self.send_response(status); self.send_header('Content-Type', ctype); self.send_header('Content-Length', str(len(data)))
-                    for k, v in dict(headers).items(): self.send_header(k, v)
-                    self.end_headers(); self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError): pass
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler); self.httpd.daemon_threads = True
-        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/v1'
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
-    def __enter__(self): self._thread.start(); return self
-    def __exit__(self, *exc): self.httpd.shutdown(); self.httpd.server_close()
+class ImageServer(ScriptedServer):
+    routes = ('/v1/images/generations', '/v1/images/edits')
+    def parse(self, ctype, data):
+        if not ctype.startswith('multipart/form-data'): return {'body': json.loads(data or b'{}'), 'files': {}}
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(f'Content-Type: {ctype}\r\n\r\n'.encode() + data)
+        parts = {p.get_param('name', header='content-disposition'): p for p in msg.iter_parts()}
+        return {'body': {k: p.get_payload(decode=True).decode() for k, p in parts.items() if not p.get_filename()},
+                'files': {k: (p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for k, p in parts.items() if p.get_filename()}}
+    def answer(self, item, req):
+        w, h = item['size'] or map(int, req['body']['size'].split('x'))
+        out = {'created': 0, 'data': [{'b64_json': base64.b64encode(coords(w, h, item['fmt'])).decode(), 'revised_prompt': 'revised'}]}
+        return json.dumps(out).encode(), 'application/json'
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 The server answers each POST with the next item of its script (the last repeats): a synthesised WAV with one vowel burst
 per word (pauses after punctuation), raw PCM, an OpenAI-style error, a non-audio body or a delay."""
 import io, json, socket, threading, time, wave
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from scripted_server import ScriptedServer, error, raw
 import numpy as np
 import pytest
 from aistudio.core import BackendError, InputError
@@ -37,39 +37,15 @@ def bursts(text, sr=SR, lead=0.1, pause=0.25):
 
 
 def speech(delay=0.0): return {'kind': 'speech', 'delay': delay}
-def error(status, message='boom'): return {'kind': 'error', 'status': status, 'message': message}
-def raw(data, ctype): return {'kind': 'raw', 'data': data, 'ctype': ctype}
 
 
-class SpeechServer:
-    def __init__(self, *script):
-        self.script, self.requests, self._lock = list(script), [], threading.Lock()
-        server = self
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a): pass
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get('Content-Length', 0))) or b'{}')
-                with server._lock:
-                    server.requests.append({'path': self.path, 'headers': {k.lower(): v for k, v in self.headers.items()}, 'body': body})
-                    item = server.script.pop(0) if len(server.script) > 1 else server.script[0]
-                if self.path != '/v1/audio/speech': item = error(404, 'no route')
-                if item['kind'] == 'error':
-                    return self._send(item['status'], json.dumps({'error': {'message': item['message'], 'type': 'x'}}).encode(), 'application/json')
-                if item['kind'] == 'raw': return self._send(200, item['data'], item['ctype'])
-                time.sleep(item['delay'])
-                x, _ = bursts(body['input'])
-                if body.get('response_format') == 'pcm': return self._send(200, (x * 32767).astype('<i2').tobytes(), 'audio/pcm')
-                self._send(200, to_wav(x), 'audio/wav')
-            def _send(self, status, data, ctype):
-                try:
-                    self.send_response(status); self.send_header('Content-Type', ctype); self.send_header('Content-Length', str(len(data)))
-                    self.end_headers(); self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError): pass
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler); self.httpd.daemon_threads = True
-        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/v1'
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
-    def __enter__(self): self._thread.start(); return self
-    def __exit__(self, *exc): self.httpd.shutdown(); self.httpd.server_close()
+class SpeechServer(ScriptedServer):
+    routes = ('/v1/audio/speech',)
+    def answer(self, item, req):
+        time.sleep(item['delay'])
+        x, _ = bursts(req['body']['input'])
+        if req['body'].get('response_format') == 'pcm': return (x * 32767).astype('<i2').tobytes(), 'audio/pcm'
+        return to_wav(x), 'audio/wav'
 
 
 @pytest.fixture
