@@ -21,8 +21,8 @@ from .progress import get_progress
 from . import media
 
 # %% auto #0
-__all__ = ['LEAD', 'TAIL', 'MIN_GAP', 'SECONDS_RANGE', 'REFERENCE_SIZE', 'SONG_VERSION', 'SFX_VERSION', 'backend', 'SceneTiming',
-           'plan_timeline', 'FilmResult', 'publish_run', 'moods', 'make_film']
+__all__ = ['LEAD', 'TAIL', 'MIN_GAP', 'SECONDS_RANGE', 'REFERENCE_SIZE', 'SONG_VERSION', 'SFX_VERSION', 'AVATAR_VERSION',
+           'backend', 'SceneTiming', 'plan_timeline', 'FilmResult', 'publish_run', 'moods', 'make_film']
 
 # %% ../nbs/20_pipeline.ipynb #a13c161c
 _INSTANCES, _INSTANCES_LOCK = {}, threading.Lock()
@@ -205,7 +205,7 @@ def _worker_run(s: Settings, run_dir: str) -> _Run:
         if key not in _WORKER_RUNS: _WORKER_RUNS[key] = _Run(s, Path(run_dir), get_progress('none'), None)
         return _WORKER_RUNS[key]
 
-# %% ../nbs/20_pipeline.ipynb #261f0515
+# %% ../nbs/20_pipeline.ipynb #edf0c521
 def _write(run: _Run, phrase: str, seconds: float, seed: int) -> Film:
     s, w = run.s, backend('writer', run.s)
     key = cache_key('write', w, _params(w), {'phrase': phrase, 'seconds': seconds, 'seed': seed, 'aspect': s.aspect, 'fps': s.fps})
@@ -341,7 +341,8 @@ def _animate(run: _Run, film: Film, images: dict) -> dict:
             if out.kind == 'video':
                 tmp = run.store.tmp_path('.mp4'); shutil.copyfile(out.video, tmp)
                 ref = run.store.put(tmp)
-                return {'video': ref}, {'kind': 'video', 'move': None, 'video': ref}
+                secs = out.frames / out.fps if getattr(out, 'frames', None) and getattr(out, 'fps', None) else media.probe(run.store.path(ref))['duration']
+                return {'video': ref}, {'kind': 'video', 'move': None, 'video': ref, 'seconds': round(secs, 4)}
             return {}, {'kind': out.kind, 'move': dataclasses.asdict(out.move) if out.move is not None else None}
         return job, run.cache.run('animate', key, make).meta
     return dict(run.stage('animate', [x for x in _shots(film) if run.wants(x[0])], one))
@@ -433,7 +434,7 @@ def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #bc7e36da
+# %% ../nbs/20_pipeline.ipynb #072800dd
 def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues, sfx=None) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
@@ -448,14 +449,19 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
         if frames[-1] < 1: frames = [t.frames // len(frames)] * (len(frames) - 1) + [t.frames - t.frames // len(frames) * (len(frames) - 1)]
         mv = [moves[(i, k)]['move'] for k in range(len(sc.shots))]
         vids = [moves[(i, k)].get('video') for k in range(len(sc.shots))]
+        talk = _talk_plan(run, film, i, t, voices) if s.avatars and sc.lines else None
         cues = [(q.start, q.end, q.text) for q in scene_cues[i]]
         key = cache_key('compose', c, _params(c), {'images': [images[(i, k)] for k in range(len(sc.shots))], 'moves': mv, 'frames': frames,
-                        **({'videos': vids} if any(vids) else {}),
+                        **({'videos': vids} if any(vids) else {}), **({'avatars': talk['key']} if talk else {}),
                         'cues': cues, 'size': (w, h), 'fps': fps, 'transition': s.transition, 'burn': s.burn_subtitles})
         def make():
             clips = [Clip(run.store.path(images[(i, k)]), f / fps, KenBurnsMove(**{a: tuple(b) for a, b in m.items()}) if m else None,
                           video=run.store.path(moves[(i, k)]['video']) if moves[(i, k)].get('video') else None)
                      for k, (f, m) in enumerate(zip(frames, mv))]
+            if talk:                   # the scene's dialogue as talking avatars over its first still, then fades and subtitles as usual
+                still = run.store.path(images[(i, 0)])
+                talking = _talk(run, film, i, t, voices, talk, still, w, h, fps)
+                clips = [Clip(still, t.frames / fps, None, video=talking)]
             tmp = run.store.tmp_path('.mp4')
             c.render_segment(Segment(clips, t.frames / fps, scene_cues[i]), tmp, width=w, height=h, fps=fps,
                              transition=s.transition, burn_subtitles=s.burn_subtitles)
@@ -486,13 +492,45 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
         return {'video': run.store.put(tmp)}, {}
     return run.once('mux', fkey, mux).outputs['video'], segments
 
-def _intended_spans(sc, t, move_of, fade: float = 0.4) -> tuple[list, list]:
-    "Scene-relative spans where black (the scene's fade in and out) and a still picture (shots without a move) are meant to be."
-    black, still, total, x = [(0.0, fade), (t.duration - fade, t.duration)], [], sum(sh.duration for sh in sc.shots), 0.0
+AVATAR_VERSION = '1'   # part of the key of scenes with talking avatars: bump when aistudio.avatar/podcast draw them differently
+
+def _talk_plan(run: _Run, film: Film, i: int, t, voices) -> dict:
+    "Who is on screen in dialogue scene `i` and with what look, and what changes its talking-avatar render (its cache key part)."
+    from aistudio.avatar import dna_from_character
+    from aistudio.film import Character
+    sc = film.scenes[i]
+    names = list(dict.fromkeys([ln.speaker for ln in sc.lines] + list(sc.characters)))[:4]
+    dna = {n: dna_from_character(film.character(n) or Character(n), film.seed) for n in names}
+    lines = [[voices[(i, j)].outputs['audio'], round(t.line_starts[j], 4), ln.speaker, ln.emotion] for j, ln in enumerate(sc.lines)]
+    return {'names': names, 'dna': dna, 'key': [AVATAR_VERSION, run.s.avatars, lines, {n: d.to_dict() for n, d in dna.items()}]}
+
+def _talk(run: _Run, film: Film, i: int, t, voices, plan: dict, still: Path, w: int, h: int, fps: int) -> Path:
+    "Render dialogue scene `i` with talking avatars (aistudio.podcast) over `still`; the video's path (in the store's temporary folder)."
+    from PIL import Image
+    from aistudio.podcast import SpokenLine, render_dialogue_scene
+    from aistudio.voice import SpeechOutput, Word
+    lines = []
+    for j, ln in enumerate(film.scenes[i].lines):
+        r = voices[(i, j)]
+        audio, sr = media.read_wav(run.store.path(r.outputs['audio']))
+        lines.append(SpokenLine(ln.speaker, t.line_starts[j], SpeechOutput(audio, sr, [Word(*x) for x in r.meta['words']], r.meta['duration']), ln.emotion))
+    out = run.store.tmp_path('.mp4')
+    render_dialogue_scene(lines, plan['dna'], size=(w, h), fps=fps, duration=t.frames / fps, background=Image.open(still).convert('RGB'),
+                          layout=run.s.avatars, out=out, cast=plan['names'], seed=film.seed)
+    return out
+
+def _intended_spans(sc, t, motion_of, fade: float = 0.4, talking: bool = False) -> tuple[list, list]:
+    """Scene-relative spans where black (the scene's fade in and out) and a still picture are meant to be: shots without a move,
+    the held end of a video shorter than its shot, and the whole of a talking-avatar scene (between lines only blinks move)."""
+    black, total, x = [(0.0, fade), (t.duration - fade, t.duration)], sum(sh.duration for sh in sc.shots), 0.0
+    if talking: return black, [(0.0, t.duration)]
+    still = []
     for k, sh in enumerate(sc.shots):
         d = sh.duration / total * t.duration
-        mv = move_of(k)
-        if not mv or all(abs(a - b) < 1e-3 for a, b in zip(mv['start'], mv['end'])): still.append((x, x + d))   # a static camera
+        m = motion_of(k); mv = m.get('move')
+        if m.get('video'):
+            if m.get('seconds', d) < d: still.append((x + m['seconds'], x + d))                         # its last frame, held
+        elif not mv or all(abs(a - b) < 1e-3 for a, b in zip(mv['start'], mv['end'])): still.append((x, x + d))   # a static camera
         x += d
     return black, still
 
@@ -503,7 +541,7 @@ def _check(run: _Run, film: Film, timeline, moves, segments, video_ref: str) -> 
     fps = run.s.fps
     def one(i):
         sc, t = film.scenes[i], timeline[i]
-        black, still = _intended_spans(sc, t, lambda k: moves[(i, k)]['move'])
+        black, still = _intended_spans(sc, t, lambda k: moves[(i, k)], talking=bool(run.s.avatars and sc.lines))
         key = cache_key('check', 'checks', {'version': 1}, {'segment': segments[i], 'frames': t.frames, 'fps': fps, 'black': black, 'still': still})
         def make():
             r = check_render(run.store.path(segments[i]), expected_duration=t.frames / fps, fps=fps, allowed_black=black, allowed_frozen=still,

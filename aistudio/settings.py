@@ -15,7 +15,7 @@ from .registry import BACKENDS, EXECUTORS
 # %% auto #0
 __all__ = ['ASPECTS', 'SCHEMA', 'PACKAGED', 'Settings', 'frame_size', 'find_settings_file', 'profiles', 'load_settings']
 
-# %% ../nbs/02_settings.ipynb #f8d49b98
+# %% ../nbs/02_settings.ipynb #ca9a1800
 ASPECTS = {'16:9': (16, 9), '9:16': (9, 16), '1:1': (1, 1)}
 _PRESETS = ('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
 
@@ -57,6 +57,8 @@ SCHEMA = {
     'references':  (bool, True, None, 'paint a reference sheet per character and condition its shots on it (painters that take a reference)'),
     'consistency_threshold': (float, 0.5, (0.0, 1.0), 'a shot whose character scores below this against the reference sheet is painted again (0: never)'),
     'consistency_attempts': (int, 2, (0, 10), 'times a shot may be painted again for consistency'),
+    # avatars
+    'avatars':     (str, '', _choice('', 'side', 'cuts'), 'talking avatars for dialogue scenes: side (everyone side by side) or cuts (a close-up of whoever speaks); empty: none'),
     # model motion
     'motion_fps':  (int, 0, (0, 120), 'frame rate video models generate at (0: the model\'s own)'),
     'motion_strength': (float, -1.0, (-1.0, 1.0), 'how much video models move, 0..1 (SVD; -1: the model\'s default)'),

@@ -133,7 +133,7 @@ def _check_int(name, v, lo, hi):
         raise InputError(f"{name} must be a whole number from {lo} to {hi}, got {v!r}")
     return int(v)
 
-# %% ../nbs/12a_videodiffusion.ipynb #a675d9d3
+# %% ../nbs/12a_videodiffusion.ipynb #671bbd3b
 class DiffusersMotion:
     "Motion backend: animate each shot's still with a diffusers video pipeline (SVD, LTX-Video, CogVideoX, AnimateDiff, Wan)."
     stage, name, version = 'motion', 'diffusers', '1'
@@ -163,6 +163,9 @@ class DiffusersMotion:
         vae = (getattr(pipe, 'vae_spatial_compression_ratio', None) or getattr(pipe, 'vae_scale_factor_spatial', None)
                or getattr(pipe, 'vae_scale_factor', None) or 8)
         self.multiple = max(16, int(vae) * int(patch))
+        # AnimateDiff cannot chain windows from a frame: FreeNoise joins them in latent space within one call
+        self.free_noise = family.name == 'animatediff' and hasattr(pipe, 'enable_free_noise')
+        if self.free_noise: pipe.enable_free_noise(context_length=self.window, context_stride=self.window - self.overlap)
 
     @classmethod
     def from_pretrained(cls, path_or_id, *, dtype=None, device=None, steps: int = 25, fps: int | None = None, motion_strength: float | None = None,
@@ -208,6 +211,7 @@ class DiffusersMotion:
         fam = detect_family(model_index)
         torch = require('torch', 'ml', 'video diffusion motion')
         diffusers = require('diffusers', 'ml', 'video diffusion motion')
+        if fam.name == 'wan': require('ftfy', 'ml', 'Wan prompts (diffusers cleans them with ftfy)')
         PipeCls = getattr(diffusers, fam.pipeline, None)
         if PipeCls is None: raise InputError(f"this diffusers ({diffusers.__version__}) has no {fam.pipeline}; upgrade diffusers")
         device = str(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
@@ -274,13 +278,15 @@ class DiffusersMotion:
         t0 = time.perf_counter()
         frames = max(1, int(round(duration * self.fps)))
         size = generation_size(image_size, self.resolution, self.multiple)
-        sizes = plan_windows(frames, self.window, self.overlap, self.family.frame_step)
+        # FreeNoise needs at least one whole context window (diffusers 0.42 fails on fewer frames): a shorter shot is cut from one
+        sizes = [max(frames, self.window)] if self.free_noise else plan_windows(frames, self.window, self.overlap, self.family.frame_step)
         total, done, warns = len(sizes) * self.steps, [0], []
+        if image is not None and not self.family.image: warns.append(f"{self.family.name} is text-to-video: the shot's still was not used")
         def tick(pipe, i, t, kw):
             done[0] += 1
             if callback: callback(done[0], total)
             return {}
-        cond = ImageOps.fit(image.convert('RGB'), size, Image.LANCZOS) if image is not None else None
+        cond = ImageOps.fit(image.convert('RGB'), size, Image.LANCZOS) if image is not None and self.family.image else None
         base = int(stable_hash('videodiffusion', int(seed), int(shot_index))[:12], 16)
         OOM = getattr(torch, 'OutOfMemoryError', torch.cuda.OutOfMemoryError)
         wins = []
@@ -302,9 +308,10 @@ class DiffusersMotion:
         clip = (stitch(wins, self.overlap)[:frames] * 255).round().astype(np.uint8)
         t1 = time.perf_counter()
         key = stable_hash(self.params(), list(image_size), shot.prompt, shot_index, duration, seed,
-                          stable_hash(np.asarray(image).tobytes()) if image is not None else '')
+                          stable_hash(np.asarray(image).tobytes()) if image is not None and self.family.image else '')
         out_dir = self.out_dir or Path(tempfile_dir())
         path = encode_frames(clip, out_dir / f'motion_{shot_index:04d}_{key[:16]}.mp4', self.fps, tuple(image_size))
         info = {'family': self.family.name, 'model': self.model_id, 'windows': sizes, 'overlap': self.overlap, 'generated_size': size,
                 'steps': self.steps, 'warnings': warns, 'seconds': {'generate': t1 - t0, 'encode': time.perf_counter() - t1}}
+        if self.free_noise: info['context'] = (self.window, self.window - self.overlap)
         return VideoMotionOutput('video', None, path, frames=len(clip), fps=float(self.fps), info=info)

@@ -1,5 +1,5 @@
-"Tests of the diffusers image-to-video motion backend with tiny random-weight SVD, LTX-Video and CogVideoX pipelines."
-import json, os, time, warnings
+"Tests of the diffusers motion backend with tiny random-weight SVD, LTX-Video, CogVideoX, AnimateDiff and Wan image-to-video pipelines."
+import importlib.machinery, json, os, sys, tempfile, time, types, warnings
 from pathlib import Path
 import numpy as np
 import pytest
@@ -7,10 +7,10 @@ import pytest
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 torch = pytest.importorskip('torch')  # the `ml` extra; CI installs it
 from PIL import Image
-from aistudio.core import InputError, BackendError
+from aistudio.core import InputError, BackendError, MissingExtraError
 from aistudio.film import Shot
 from aistudio.media import ffmpeg_output, probe
-from aistudio.videodiffusion import DiffusersMotion, KenBurnsFallback, VideoMotionOutput, plan_windows, stitch
+from aistudio.videodiffusion import DiffusersMotion, KenBurnsFallback, VideoMotionOutput, detect_family, plan_windows, stitch
 
 def _t5():
     from tokenizers import Tokenizer, models, pre_tokenizers
@@ -60,11 +60,56 @@ def _cog(out):
     tok, te = _t5()
     CogVideoXImageToVideoPipeline(tokenizer=tok, text_encoder=te, vae=vae, transformer=tr, scheduler=CogVideoXDDIMScheduler()).save_pretrained(out)
 
+def _clip_tokenizer():
+    "A byte-level CLIP tokenizer written offline: the 256 byte symbols, no merges."
+    from transformers import CLIPTokenizer
+    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('\u00a1'), ord('\u00ac') + 1)) + list(range(ord('\u00ae'), ord('\u00ff') + 1))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs: bs.append(b); cs.append(256 + n); n += 1
+    syms = [chr(c) for c in cs]
+    vocab = {s: i for i, s in enumerate(syms + [s + '</w>' for s in syms] + ['<|startoftext|>', '<|endoftext|>'])}
+    with tempfile.TemporaryDirectory() as t:
+        (Path(t) / 'vocab.json').write_text(json.dumps(vocab)); (Path(t) / 'merges.txt').write_text('#version: 0.2\n')
+        return CLIPTokenizer.from_pretrained(t, model_max_length=77), vocab
+
+def _animatediff(out):
+    "diffusers' AnimateDiff test shapes: an SD-style UNet2DConditionModel + MotionAdapter, 2-level VAE, 2-layer CLIP text encoder."
+    from diffusers import AnimateDiffPipeline, MotionAdapter, UNet2DConditionModel, AutoencoderKL, DDIMScheduler
+    from transformers import CLIPTextConfig, CLIPTextModel
+    tok, vocab = _clip_tokenizer()
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(block_out_channels=(32, 64), layers_per_block=2, sample_size=32, in_channels=4, out_channels=4, norm_num_groups=2,
+        down_block_types=('CrossAttnDownBlock2D', 'DownBlock2D'), up_block_types=('CrossAttnUpBlock2D', 'UpBlock2D'), cross_attention_dim=32)
+    vae = AutoencoderKL(block_out_channels=[32, 64], in_channels=3, out_channels=3, down_block_types=['DownEncoderBlock2D'] * 2,
+                        up_block_types=['UpDecoderBlock2D'] * 2, latent_channels=4, norm_num_groups=2)
+    te = CLIPTextModel(CLIPTextConfig(bos_token_id=vocab['<|startoftext|>'], eos_token_id=vocab['<|endoftext|>'], pad_token_id=1, hidden_size=32,
+                                      intermediate_size=37, num_attention_heads=4, num_hidden_layers=2, vocab_size=len(vocab)))
+    adapter = MotionAdapter(block_out_channels=(32, 64), motion_layers_per_block=2, motion_norm_num_groups=2, motion_num_attention_heads=4)
+    sched = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule='linear', clip_sample=False)
+    AnimateDiffPipeline(unet=unet, motion_adapter=adapter, vae=vae, text_encoder=te, tokenizer=tok, scheduler=sched,
+                        feature_extractor=None, image_encoder=None).save_pretrained(out)
+
+def _wan(out):
+    "diffusers' Wan image-to-video test shapes: WanTransformer3DModel, AutoencoderKLWan, a UMT5 encoder and a CLIP vision encoder."
+    from diffusers import WanImageToVideoPipeline, WanTransformer3DModel, AutoencoderKLWan, FlowMatchEulerDiscreteScheduler
+    from transformers import CLIPVisionConfig, CLIPVisionModel, CLIPImageProcessor, UMT5Config, UMT5EncoderModel
+    tok, t5 = _t5()
+    torch.manual_seed(0)
+    te = UMT5EncoderModel(UMT5Config(vocab_size=t5.config.vocab_size, d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4, pad_token_id=0, eos_token_id=1))
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True])
+    tr = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16, text_dim=32,
+        freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm='rms_norm_across_heads', rope_max_seq_len=32, image_dim=4)
+    enc = CLIPVisionModel(CLIPVisionConfig(hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+                                           intermediate_size=16, patch_size=1))
+    WanImageToVideoPipeline(transformer=tr, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0), text_encoder=te, tokenizer=tok,
+                            image_encoder=enc, image_processor=CLIPImageProcessor(crop_size=32, size=32)).save_pretrained(out)
+
 @pytest.fixture(scope='module')
 def models(tmp_path_factory):
     "Tiny random pipelines saved as folders, built once."
     d = tmp_path_factory.mktemp('videomodels')
-    for name, build in (('svd', _svd), ('ltx', _ltx), ('cog', _cog)): build(d / name)
+    for name, build in (('svd', _svd), ('ltx', _ltx), ('cog', _cog), ('animatediff', _animatediff), ('wan', _wan)): build(d / name)
     return d
 
 @pytest.fixture(scope='module')
@@ -234,3 +279,89 @@ def test_nan_frames_detected(svd, monkeypatch):
     monkeypatch.setattr(type(svd.pipe), '__call__', nan)
     with pytest.raises(BackendError, match='NaN'):
         svd((48, 32), shot=SHOT, shot_index=0, duration=1.0, seed=0, image=still())
+
+# --- AnimateDiff (text-to-video, FreeNoise for long shots) and Wan image-to-video ---
+
+@pytest.fixture(scope='module')
+def ftfy_stub():
+    """Wan pipelines clean prompts with `ftfy`, which is not installed here (the lead adds it to the `ml` extra): an identity stand-in,
+    put where diffusers' Wan module and `require('ftfy')` look for it."""
+    import diffusers.pipelines.wan.pipeline_wan_i2v as wan_mod
+    stub = types.ModuleType('ftfy'); stub.fix_text = lambda s: s; stub.__spec__ = importlib.machinery.ModuleSpec('ftfy', None)
+    with pytest.MonkeyPatch.context() as mp:
+        if 'ftfy' not in sys.modules or sys.modules['ftfy'] is None: mp.setitem(sys.modules, 'ftfy', stub)
+        if not hasattr(wan_mod, 'ftfy'): mp.setattr(wan_mod, 'ftfy', sys.modules['ftfy'], raising=False)
+        yield
+
+def _spy(monkeypatch, pipe):
+    "Record the keyword arguments of every pipeline call (the real pipeline still runs)."
+    calls, real = [], type(pipe).__call__
+    def wrapped(self, *a, **k):
+        calls.append(k); return real(self, *a, **k)
+    monkeypatch.setattr(type(pipe), '__call__', wrapped)
+    return calls
+
+@pytest.mark.parametrize('name,family', [('animatediff', 'animatediff'), ('wan', 'wan')])
+def test_family_detected_from_model_index(models, name, family):
+    index = json.loads((models / name / 'model_index.json').read_text())
+    assert detect_family(index).name == family and detect_family(index).pipeline == index['_class_name']
+
+@pytest.mark.slow
+def test_animatediff_text_to_video_free_noise(models, tmp_path, monkeypatch):
+    m = DiffusersMotion.from_pretrained(models / 'animatediff', steps=2, resolution=32, window=6, overlap=2, out_dir=tmp_path)
+    assert m.family.name == 'animatediff' and m.fps == 8 and m.free_noise
+    assert (m.pipe._free_noise_context_length, m.pipe._free_noise_context_stride) == (6, 4)
+    calls, steps = _spy(monkeypatch, m.pipe), []
+    out = m((48, 32), shot=SHOT, shot_index=0, duration=2.375, seed=5, image=still(), callback=lambda d, t: steps.append((d, t)))
+    monkeypatch.undo()
+    v = probe(out.video)['video']
+    f = decode(out.video)
+    assert (v['codec'], v['width'], v['height'], v['fps']) == ('h264', 48, 32, 8.0)
+    assert len(f) == out.frames == 19                          # round(2.375 s * 8 fps)
+    # at the joins: one pipeline call for all 19 frames (no crossfade afterwards), FreeNoise windows of 6 latent frames every 4
+    assert len(calls) == 1 and calls[0]['num_frames'] == 19 and 'image' not in calls[0] and calls[0]['prompt'] == SHOT.prompt
+    assert out.info['windows'] == [19] and out.info['context'] == (6, 4) and steps == [(1, 2), (2, 2)]
+    assert any('still was not used' in w for w in out.info['warnings'])
+    diff = np.abs(np.diff(f.astype(np.float32), axis=0)).mean(axis=(1, 2, 3))
+    print('animatediff frame-to-frame change: min', diff.min().round(2), 'max', diff.max().round(2))
+    assert diff.min() > 0.5                                    # no frozen or duplicated frames anywhere, joins included
+    again = decode(m((48, 32), shot=SHOT, shot_index=0, duration=2.375, seed=5, image=still(64, 64)).video)
+    assert np.array_equal(f, again)                            # same seed: the same clip (the unused still does not matter)
+    other = decode(m((48, 32), shot=SHOT, shot_index=0, duration=2.375, seed=6).video)
+    assert np.abs(f.astype(int) - other.astype(int)).mean() > 1.0
+    short = m((48, 32), shot=SHOT, shot_index=0, duration=0.5, seed=5)   # shorter than one context window
+    assert len(decode(short.video)) == short.frames == 4 and short.info['windows'] == [6] and short.info['warnings'] == []
+
+@pytest.mark.slow
+def test_wan_image_to_video_windows_chained(models, tmp_path, monkeypatch, ftfy_stub):
+    m = DiffusersMotion.from_pretrained(models / 'wan', steps=2, resolution=32, window=9, overlap=1, out_dir=tmp_path)
+    assert m.family.name == 'wan' and m.fps == 16 and not m.free_noise and m.multiple == 16
+    calls = _spy(monkeypatch, m.pipe)
+    out = m((64, 48), shot=SHOT, shot_index=3, duration=1.5, seed=2, image=still(64, 48))
+    monkeypatch.undo()
+    v = probe(out.video)['video']
+    f = decode(out.video)
+    assert (v['codec'], v['width'], v['height'], v['fps']) == ('h264', 64, 48, 16.0)
+    assert len(f) == out.frames == 24                          # round(1.5 s * 16 fps)
+    sizes = out.info['windows']
+    assert sizes == plan_windows(24, 9, 1, 4) and len(sizes) == 3 and all(n % 4 == 1 for n in sizes)
+    assert [c['num_frames'] for c in calls] == sizes and all(c['max_sequence_length'] == 512 for c in calls)
+    assert out.info['generated_size'] == (48, 32)              # the 4:3 aspect at short side 32, multiples of 16 (VAE 8 x patch 2)
+    # each next window starts from the previous window's frame where the overlap begins
+    imgs = [np.asarray(c['image'], np.float32) for c in calls]
+    assert all(i.shape == (32, 48, 3) for i in imgs) and np.abs(imgs[1] - imgs[0]).mean() > 5   # not the shot's still again
+    diff = np.abs(np.diff(f.astype(np.float32), axis=0)).mean(axis=(1, 2, 3))
+    joins = [j for j in (7, 8, 15, 16) if j < len(diff)]      # windows start at frames 8 and 16 (overlap 1)
+    inner = np.delete(diff, joins)
+    print('wan join diffs', diff[joins].round(2), 'inner median', np.median(inner).round(2), 'max', inner.max().round(2))
+    assert diff[joins].max() <= 1.5 * inner.max()
+    again = decode(m((64, 48), shot=SHOT, shot_index=3, duration=1.5, seed=2, image=still(64, 48)).video)
+    other = decode(m((64, 48), shot=SHOT, shot_index=3, duration=1.5, seed=3, image=still(64, 48)).video)
+    assert np.array_equal(f, again) and np.abs(f.astype(int) - other.astype(int)).mean() > 1.0
+    with pytest.raises(InputError, match='image-to-video'):
+        m((64, 48), shot=SHOT, shot_index=3, duration=1.5, seed=2)
+
+def test_wan_without_ftfy_asks_for_it(models, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'ftfy', None)             # import ftfy fails, as where it is not installed
+    with pytest.raises(MissingExtraError, match='ftfy'):
+        DiffusersMotion.from_pretrained(models / 'wan', steps=2, resolution=32, window=9)
