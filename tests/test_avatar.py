@@ -7,8 +7,9 @@ from aistudio.core import InputError
 from aistudio.film import Character
 from aistudio.voice import SpeechOutput, Word
 from aistudio.avatar import (EXPRESSIONS, VISEMES, ActorDNA, VisemeTrack, audio_envelope, dna_from_character, dna_from_description,
-                             dna_from_portrait, edit, mouth_opening, render_avatar_frames, render_talking_clip, visemes_from_audio,
-                             visemes_from_speech)
+                             edit, visemes_from_audio, visemes_from_speech)
+from aistudio.face2d import mouth_opening, render_avatar_frames, render_talking_clip
+from aistudio.portrait import dna_from_portrait
 
 
 def still_track(n=1, **w):

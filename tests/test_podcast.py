@@ -3,7 +3,8 @@ import math
 from dataclasses import replace
 import numpy as np
 import pytest
-from aistudio.avatar import ActorDNA, audio_envelope, mouth_opening
+from aistudio.avatar import ActorDNA, audio_envelope
+from aistudio.face2d import mouth_opening
 from aistudio.core import InputError
 from aistudio.edit import count_frames
 from aistudio.media import ffmpeg_output, probe
