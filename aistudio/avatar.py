@@ -14,8 +14,8 @@ from .film import Character
 
 # %% auto #0
 __all__ = ['VISEMES', 'EXPRESSIONS', 'STYLES', 'HAIR_STYLES', 'DNA_VERSION', 'MOUTH_SHAPES', 'ActorDNA', 'edit',
-           'dna_from_description', 'dna_from_character', 'VisemeTrack', 'ipa_phonemes', 'phonemize', 'life_curves',
-           'check_fps', 'visemes_from_speech', 'audio_envelope', 'visemes_from_audio']
+           'dna_from_description', 'dna_from_character', 'dna_from_writer', 'VisemeTrack', 'ipa_phonemes', 'phonemize',
+           'life_curves', 'check_fps', 'visemes_from_speech', 'audio_envelope', 'visemes_from_audio']
 
 # %% ../nbs/24_avatar.ipynb #42d94efc
 VISEMES = ('sil', 'PP', 'FF', 'TH', 'DD', 'kk', 'CH', 'SS', 'nn', 'RR', 'aa', 'E', 'ih', 'oh', 'ou')
@@ -212,7 +212,37 @@ def dna_from_character(c: Character, seed: int = 0) -> ActorDNA:
     if age >= 58 and not toks & (set(_HAIR_COLOURS) | _HAIR_ALONE): dna = replace(dna, hair='#b0aca8')
     return dna
 
-# %% ../nbs/24_avatar.ipynb #f324db1b
+# %% ../nbs/24_avatar.ipynb #5da4cd80
+_DNA_PROMPT = ("You design cartoon actors. From the description, reply with ONE JSON object (no prose) giving any of these fields of the "
+               "character's look: style (flat|cartoon|realistic), face_width (0.7-1.3), face_height (0.8-1.25), jaw, cheeks, brows (0-1), "
+               "eye_size, mouth_width (0.7-1.3), eye_spacing (0.8-1.2), hair_style (bald|short|long|bun|braid|curly), and colours as "
+               "#rrggbb: skin, hair, eyes, lips, top (clothing), accent. The description may be in any language.")
+
+def _dna_schema() -> dict:
+    props = {k: {'type': 'number'} for k in _RANGES} | {k: {'type': 'string'} for k in _COLOURS + ('style', 'hair_style')}
+    return {'type': 'object', 'additionalProperties': False, 'properties': props}
+
+def dna_from_writer(text: str, writer, name: str = '', seed: int = 0) -> ActorDNA:
+    "An ActorDNA filled in by a model writer (`aistudio.llm`) from a description in any language; the rules fill what it leaves out."
+    from aistudio.core import clean_text
+    from aistudio.llm import RETRY_PROMPT, extract_json
+    text = clean_text(text, 'the description', 2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')           # words the English rules do not know are the model's job here
+        base = dna_from_description(text, name, seed).to_dict()
+    messages, problem = [{'role': 'system', 'content': _DNA_PROMPT}, {'role': 'user', 'content': text}], ''
+    for attempt in range(getattr(writer, 'retries', 2) + 1):
+        reply, _, _ = writer.chat(messages, seed=seed, schema=_dna_schema())
+        try:
+            got = extract_json(reply)
+            if not isinstance(got, dict): raise InputError("the reply is not a JSON object")
+            for k in ('version', 'name', 'blendshapes'): got.pop(k, None)
+            return ActorDNA.from_dict({**base, **got})
+        except (InputError, TypeError) as e: problem = str(e)
+        messages = [*messages, {'role': 'assistant', 'content': reply[:2000]}, {'role': 'user', 'content': RETRY_PROMPT.format(problem=problem)}]
+    raise BackendError(f"the {getattr(writer, 'name', 'model')} writer gave no usable actor DNA in {attempt + 1} attempts; the last problem: {problem}")
+
+# %% ../nbs/24_avatar.ipynb #c1b5eb51
 @dataclass
 class VisemeTrack:
     "Per-frame blendshape weights (0..1, one array per name in VISEMES + EXPRESSIONS) and head rotation [frames, 3] (yaw, pitch, roll radians)."
@@ -240,7 +270,7 @@ class VisemeTrack:
         "How far the jaw is open each frame (0 closed .. 1 wide), from the viseme weights."
         return sum(self.weights[v] * MOUTH_SHAPES[v][0] for v in VISEMES) * (1 - 0.9 * self.weights['PP'])
 
-# %% ../nbs/24_avatar.ipynb #590b8618
+# %% ../nbs/24_avatar.ipynb #c3d4b33b
 _IPA = [  # (IPA, viseme, typical seconds); longest symbols first when parsing
     ('tʃ', 'CH', .09), ('dʒ', 'CH', .09), ('ʃ', 'CH', .09), ('ʒ', 'CH', .08), ('p', 'PP', .07), ('b', 'PP', .065), ('m', 'PP', .07),
     ('f', 'FF', .08), ('v', 'FF', .06), ('θ', 'TH', .08), ('ð', 'TH', .05), ('t', 'DD', .06), ('d', 'DD', .055), ('ɾ', 'DD', .03),
@@ -307,7 +337,7 @@ def phonemize(word: str, language: str = 'en-us', engine: str = 'auto') -> str:
         _PH[key] = (_ipa_espeakng if engine == 'espeakng' else _ipa_piper)(word, language)
     return _PH[key]
 
-# %% ../nbs/24_avatar.ipynb #91af30b7
+# %% ../nbs/24_avatar.ipynb #9ee32b8b
 _ATTACK, _RELEASE, _HI = 0.04, 0.04, 1000
 _LEAD = 0.02   # seconds the mouth shapes lead the sound (the lips move a little before it is heard)
 
@@ -396,7 +426,7 @@ def _speech_curves(phones, n_hi: int) -> dict:
         hi[v] = np.maximum(hi[v], amp * np.minimum(up, down))
     return hi
 
-# %% ../nbs/24_avatar.ipynb #47111a8b
+# %% ../nbs/24_avatar.ipynb #9c7c9ed0
 _EMOTION_FACE = {'joy': {'smile': 0.75}, 'tenderness': {'smile': 0.4}, 'wonder': {'brow_raise': 0.5, 'smile': 0.2},
                  'anger': {'frown': 0.8}, 'sadness': {'frown': 0.55}, 'fear': {'brow_raise': 0.65}, 'surprise': {'brow_raise': 0.85},
                  'resolve': {'frown': 0.2}, 'neutral': {}}
@@ -444,7 +474,7 @@ def visemes_from_speech(speech, fps: int = 25, text: str | None = None, emotion:
     head = life_curves(w, n, fps, emotion, seed, span)
     return VisemeTrack(fps, w, head)
 
-# %% ../nbs/24_avatar.ipynb #34039710
+# %% ../nbs/24_avatar.ipynb #b66e279a
 def audio_envelope(audio: np.ndarray, sr: int, fps: int) -> np.ndarray:
     "RMS of the audio in each video frame's span (centred on the frame's time)."
     x = np.asarray(audio, np.float32)

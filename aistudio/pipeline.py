@@ -434,13 +434,15 @@ def _subtitles(run: _Run, film: Film, timeline: list, voices: dict):
     return (run.store.put_bytes(to_srt(film_cues).encode('utf-8'), '.srt'),
             run.store.put_bytes(to_vtt(film_cues).encode('utf-8'), '.vtt'), scene_cues)
 
-# %% ../nbs/20_pipeline.ipynb #072800dd
+# %% ../nbs/20_pipeline.ipynb #c9d3b177
 def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, scene_cues, sfx=None) -> str:
     from aistudio.edit import Clip, Placement, Segment
     from aistudio.motion import KenBurnsMove
     from aistudio.subtitle import shift_cues
     c, s = backend('composer', run.s), run.s
     (w, h), fps = s.size, s.fps
+    idx = [i for i in range(len(film.scenes)) if run.wants(i)]
+    talks = {i: _talk_plan(run, film, i, timeline[i], voices) for i in idx if s.avatars and film.scenes[i].lines}   # made here, not in workers
     def seg(i):
         sc, t = film.scenes[i], timeline[i]
         total = sum(sh.duration for sh in sc.shots)
@@ -449,7 +451,7 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
         if frames[-1] < 1: frames = [t.frames // len(frames)] * (len(frames) - 1) + [t.frames - t.frames // len(frames) * (len(frames) - 1)]
         mv = [moves[(i, k)]['move'] for k in range(len(sc.shots))]
         vids = [moves[(i, k)].get('video') for k in range(len(sc.shots))]
-        talk = _talk_plan(run, film, i, t, voices) if s.avatars and sc.lines else None
+        talk = talks.get(i)
         cues = [(q.start, q.end, q.text) for q in scene_cues[i]]
         key = cache_key('compose', c, _params(c), {'images': [images[(i, k)] for k in range(len(sc.shots))], 'moves': mv, 'frames': frames,
                         **({'videos': vids} if any(vids) else {}), **({'avatars': talk['key']} if talk else {}),
@@ -467,7 +469,6 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
                              transition=s.transition, burn_subtitles=s.burn_subtitles)
             return {'segment': run.store.put(tmp)}, {}
         return run.cache.run('compose', key, make).outputs['segment']
-    idx = [i for i in range(len(film.scenes)) if run.wants(i)]
     segments = run.stage('compose', idx, seg)
     if run.want is not None: return None, dict(zip(idx, segments))     # some scenes only: their segments, no film
     total = sum(t.frames for t in timeline) / fps
@@ -494,13 +495,24 @@ def _compose(run: _Run, film: Film, timeline, images, moves, voices, music_ref, 
 
 AVATAR_VERSION = '1'   # part of the key of scenes with talking avatars: bump when aistudio.avatar/podcast draw them differently
 
+def _dna(run: _Run, film: Film, name: str):
+    """Character `name`'s ActorDNA: from the profile's writer when it is a language model (`aistudio.avatar.dna_from_writer`, cached
+    like any stage's work), else from the embedded rules over its look, age and gender."""
+    from aistudio.avatar import ActorDNA, dna_from_character, dna_from_writer
+    from aistudio.film import Character
+    c = film.character(name) or Character(name)
+    if issubclass(BACKENDS['writer'].get(run.s.writer), EmbeddedBackend): return dna_from_character(c, film.seed)
+    w = backend('writer', run.s)
+    desc = ', '.join(x for x in (c.name, f'{c.age} years old' if c.age else '', c.gender, c.look) if x)
+    key = cache_key('dna', w, _params(w), {'description': desc, 'seed': film.seed})
+    make = lambda: ({}, {'dna': dna_from_writer(desc, w, name=c.name, seed=film.seed).to_dict()})
+    return ActorDNA.from_dict(run.cache.run('dna', key, make).meta['dna'])
+
 def _talk_plan(run: _Run, film: Film, i: int, t, voices) -> dict:
     "Who is on screen in dialogue scene `i` and with what look, and what changes its talking-avatar render (its cache key part)."
-    from aistudio.avatar import dna_from_character
-    from aistudio.film import Character
     sc = film.scenes[i]
     names = list(dict.fromkeys([ln.speaker for ln in sc.lines] + list(sc.characters)))[:4]
-    dna = {n: dna_from_character(film.character(n) or Character(n), film.seed) for n in names}
+    dna = {n: _dna(run, film, n) for n in names}
     lines = [[voices[(i, j)].outputs['audio'], round(t.line_starts[j], 4), ln.speaker, ln.emotion] for j, ln in enumerate(sc.lines)]
     return {'names': names, 'dna': dna, 'key': [AVATAR_VERSION, run.s.avatars, lines, {n: d.to_dict() for n, d in dna.items()}]}
 

@@ -46,3 +46,30 @@ def test_scenes_without_dialogue_are_unchanged(films):
     for i in silent:
         t = cuts.report['scenes'][i]['start'] + cuts.report['scenes'][i]['duration'] / 2
         assert np.abs(np.asarray(extract_frame(cuts.video, t), np.float32) - np.asarray(extract_frame(plain.video, t), np.float32)).mean() < 2
+
+def test_a_language_model_writer_fills_the_actor_dna(tmp_path, monkeypatch):
+    "With writer = openai, each speaking character's DNA comes from the model (a real loopback server), once, and is what is drawn."
+    from chat_server import ChatServer, reply
+    from aistudio.film import sample_film
+    monkeypatch.setenv('AISTUDIO_TEST_LLM_KEY', 'sk-test-key-123')
+    blue = '#3050d0'                                          # a skin no rule would choose: only the model can have put it there
+    def answer(body):
+        user = body['messages'][-1]['content']
+        assert 'actor' in body['messages'][0]['content']
+        return reply('{"skin": "%s", "hair_style": "bald", "face_width": 1.1}' % blue if 'MARA' in user else '{"top": "#d03030"}')
+    film = sample_film()
+    with ChatServer(answer) as srv:
+        kw = dict(film=film, profile='podcast', progress='none', resolution=360, art_resolution=360, fps=12, writer='openai',
+                  writer_model='m', writer_base_url=srv.url, writer_api_key_env='AISTUDIO_TEST_LLM_KEY')
+        r = make_film(out=tmp_path / 'a', **kw)
+        asked = len(srv.requests)
+        again = make_film(out=tmp_path / 'a', **kw)
+        assert len(srv.requests) == asked                     # the second run asked nothing: the DNA came from the cache
+    assert r.report['cache']['misses']['dna'] == asked == len({n for sc in film.scenes if sc.lines for n in [l.speaker for l in sc.lines] + sc.characters})
+    assert again.report['cache']['misses'] == {}
+    durs = {(i, j): media.probe(r.run_dir / ln.assets['audio'])['duration'] for i, sc in enumerate(r.film.scenes) for j, ln in enumerate(sc.lines)}
+    timeline = plan_timeline(r.film, durs, 12)
+    i, j = next((i, j) for i, sc in enumerate(r.film.scenes) for j, ln in enumerate(sc.lines) if ln.speaker == 'MARA')
+    mid = timeline[i].start + timeline[i].line_starts[j] + durs[(i, j)] / 2
+    assert _skin_share(extract_frame(r.video, mid), blue) > 0.04
+    assert 'sk-test-key-123' not in (r.run_dir / 'report.json').read_text()
