@@ -14,7 +14,7 @@ from .core import InputError, require
 
 # %% auto #0
 __all__ = ['MIGRATIONS', 'SCHEMA_VERSION', 'JOB_STATES', 'RUN_STATES', 'check_params', 'Job', 'Lease', 'Run', 'Catalog',
-           'lease_key']
+           'lease_key', 'resolve_catalog']
 
 # %% ../nbs/18a_catalog.ipynb #f2336e81
 MIGRATIONS = [
@@ -357,7 +357,7 @@ Catalog.enqueue, Catalog.claim_next, Catalog.heartbeat, Catalog.finish = _enqueu
 Catalog.start_job, Catalog.link_job = _start_job, _link_job
 Catalog.job, Catalog.jobs, Catalog.counts = _job_by_id, _jobs, _counts
 
-# %% ../nbs/18a_catalog.ipynb #62f47e96
+# %% ../nbs/18a_catalog.ipynb #75ba9897
 def lease_key(film_hash: str, stage: str) -> str:
     "The lease key of one stage of one film."
     return f'film:{_name(film_hash, "film hash", 100)}:stage:{_name(stage, "stage", 60)}'
@@ -389,3 +389,10 @@ def _leases(self) -> list:
     return [Lease(**r) for r in self.db.read('SELECT key, owner, expires FROM leases ORDER BY key')]
 
 Catalog.lease, Catalog.renew, Catalog.release, Catalog.leases = _lease, _renew, _release, _leases
+
+def resolve_catalog(catalog=None) -> tuple:
+    """(the catalog to record in, or None; whether it was opened here and so is the caller's to close): `catalog` as a `Catalog`,
+    a SQLite path or a PostgreSQL URL, else `$AISTUDIO_CATALOG`, else none. How `make_film` and `jobs.run` find theirs."""
+    if isinstance(catalog, Catalog): return catalog, False
+    target = catalog if catalog is not None else os.environ.get('AISTUDIO_CATALOG') or None
+    return (Catalog.open(target), True) if target else (None, False)

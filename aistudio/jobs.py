@@ -86,7 +86,7 @@ def coerce(v, typ: str, what: str):
     if not ok: raise InputError(f"{what} must be {'an' if typ == 'int' else 'a'} {typ}, got {type(v).__name__} {v!r}")
     return float(v) if typ == 'float' else v
 
-# %% ../nbs/18_jobs.ipynb #5b6cb8d7
+# %% ../nbs/18_jobs.ipynb #032ac0bd
 @dataclass
 class JobResult:
     name: str
@@ -178,7 +178,8 @@ def run(name: str, parameters: dict | None = None, *, out=None, kernel: str = 'p
     rec.update(host=socket.gethostname(), pid=os.getpid())
     pad = len(json.dumps(rec, indent=1)) + 2048     # room for the final record, so a full disk can still mark it failed
     _write_record(record, rec, pad)
-    cat, jid = _job_catalog(catalog), None
+    from aistudio.catalog import resolve_catalog
+    (cat, own_cat), jid = resolve_catalog(catalog), None
     env_before = {k: os.environ.get(k) for k in ('AISTUDIO_JOB_ID', 'AISTUDIO_CATALOG')}
     if cat is not None:
         jid = cat.start_job(name, params, f"{rec['host']}:{rec['pid']}")
@@ -211,22 +212,12 @@ def run(name: str, parameters: dict | None = None, *, out=None, kernel: str = 'p
         if cat is not None:
             where = {'notebook': f"{str(out).rstrip('/')}/{keys[0]}" if store else str(dest), 'record': f"{str(out).rstrip('/')}/{keys[1]}" if store else str(record)}
             cat.finish(jid, f"{rec['host']}:{rec['pid']}", ok=status == 'done', reason=reason or '', outputs=where)
-            if not isinstance(catalog, _catalog_cls()): cat.close()
-
-def _catalog_cls():
-    from aistudio.catalog import Catalog
-    return Catalog
+            if own_cat: cat.close()
 
 def _catalog_target(cat) -> str:
     "Where `cat` lives, for a kernel to open it again (a SQLite path, or the PostgreSQL URL: passed in the environment only)."
     db = cat.db
     return str(Path(db.path).resolve()) if hasattr(db, 'path') else db.engine.url.render_as_string(hide_password=False)
-
-def _job_catalog(catalog):
-    "The catalog to record jobs in: `catalog` (a Catalog, path or URL), else `$AISTUDIO_CATALOG`, else None."
-    if isinstance(catalog, _catalog_cls()): return catalog
-    target = catalog if catalog is not None else os.environ.get('AISTUDIO_CATALOG') or None
-    return _catalog_cls().open(target) if target else None
 
 def _upload(store, name, rec, dest: Path, record: Path, keys, out) -> JobResult:
     "Upload the notebook then the record to their dated keys (checked by SHA-256 both ways); drop the local copies."

@@ -13,7 +13,7 @@ from .core import InputError, MissingExtraError
 
 # %% auto #0
 __all__ = ['STAGES', 'BACKENDS', 'WORKER_REDUCERS', 'EXECUTORS', 'Registry', 'register_backend', 'EmbeddedBackend',
-           'LocalExecutor', 'get_executor']
+           'LocalExecutor', 'accepts', 'get_executor']
 
 # %% ../nbs/01_registry.ipynb #349a5312
 STAGES = ('writer', 'painter', 'motion', 'voice', 'music', 'composer', 'publisher')
@@ -100,7 +100,7 @@ class EmbeddedBackend:
         "What changes this backend's output besides its call arguments (part of every cache key)."
         return {'name': self.name, 'version': self.version}
 
-# %% ../nbs/01_registry.ipynb #e2e96496
+# %% ../nbs/01_registry.ipynb #9346998a
 class LocalExecutor:
     "Run `fn` over items with local threads, processes, or serially; results come back in order."
     def __init__(self, kind: str = 'thread', workers: int = 2):
@@ -137,6 +137,13 @@ def _ray(workers: int = 2, settings=None):
 EXECUTORS = {'thread': lambda workers=2, settings=None: LocalExecutor('thread', workers),
              'serial': lambda workers=1, settings=None: LocalExecutor('serial', 1),
              'ray': _ray}
+
+def accepts(fn, name: str) -> bool:
+    "Whether callable `fn` (a backend's `__call__`, say) takes keyword argument `name`, by name or through `**kwargs`."
+    import inspect
+    try: ps = inspect.signature(fn).parameters
+    except (TypeError, ValueError): return False
+    return name in ps or any(p.kind is p.VAR_KEYWORD for p in ps.values())
 
 def get_executor(name: str = 'thread', workers: int = 2, settings=None):
     "An executor by name (`thread`, `serial`, `ray`, or one registered in `EXECUTORS`); `settings` configure engines that need more."

@@ -16,7 +16,7 @@ from .store import Cache, Store
 from .progress import get_progress
 
 # %% auto #0
-__all__ = ['backend', 'backend_params', 'load_warnings', 'RunState', 'shared_cache', 'worker_run', 'lease_ttl', 'open_catalog']
+__all__ = ['backend', 'backend_params', 'load_warnings', 'RunState', 'shared_cache', 'worker_run', 'lease_ttl']
 
 # %% ../nbs/19_runner.ipynb #5e116bdb
 _INSTANCES, _INSTANCES_LOCK = {}, threading.Lock()
@@ -63,7 +63,7 @@ def load_warnings(inst) -> list:
     "What loading backend `inst` warned about (e.g. a model that could not load and fell back), said again in each run's report."
     return list(_LOAD_WARNINGS.get(id(inst), []))
 
-# %% ../nbs/19_runner.ipynb #526114db
+# %% ../nbs/19_runner.ipynb #5ed43fee
 class RunState:
     "One run: settings, store, cache, progress, timings; the stage methods below share it."
     def __init__(self, s: Settings, run_dir: Path, progress, executor):
@@ -157,10 +157,3 @@ def lease_ttl() -> float:
     except ValueError: ttl = -1.0
     if not 1.0 <= ttl <= 86400: raise InputError(f"AISTUDIO_LEASE_TTL must be a number of seconds from 1 to 86400, got {v!r}")
     return ttl
-
-def open_catalog(catalog):
-    "(catalog or None, whether we opened it): from a `Catalog`, a path or URL, or `$AISTUDIO_CATALOG`."
-    from aistudio.catalog import Catalog
-    if isinstance(catalog, Catalog): return catalog, False
-    target = catalog if catalog is not None else os.environ.get('AISTUDIO_CATALOG') or None
-    return (Catalog.open(target), True) if target else (None, False)
